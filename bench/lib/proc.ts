@@ -1,0 +1,140 @@
+// Child processes of the benchmark: finding binaries, free loopback ports, starting servers
+// with their output in a log file, and stopping them for sure — every child is tracked so a
+// crash or Ctrl-C of the harness does not leave servers behind.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const stopTimeoutMs = 10_000;
+const execTimeoutMs = 15 * 60_000; // the longest single load-tool run we allow
+const execOutputBytesMax = 64 * 1024 * 1024;
+const logTailBytes = 2_000;
+
+const live = new Set<ChildProcess>();
+
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export function which(bin: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const p = path.join(dir, bin);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** A loopback port nobody listens on right now (and, if asked, port + offset too). */
+export async function freePort(alsoFreeOffset = 0): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await listenZero();
+    if (alsoFreeOffset === 0) return port;
+    if (port + alsoFreeOffset < 65_536 && (await isFree(port + alsoFreeOffset))) return port;
+  }
+  throw new Error('no free loopback port found');
+}
+
+function listenZero(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export type Started = { child: ChildProcess; logFile: string };
+
+export function startLogged(cmd: string, args: string[], opts: { cwd: string; logFile: string }): Started {
+  const fd = fs.openSync(opts.logFile, 'a');
+  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return { child, logFile: opts.logFile };
+}
+
+export function logTail(file: string): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.slice(-logTailBytes).trim();
+  } catch {
+    return '';
+  }
+}
+
+export function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (exited(child)) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+  await done;
+  clearTimeout(timer);
+}
+
+export type ExecResult = { code: number; stdout: string; stderr: string };
+
+export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, timeout: opts.timeoutMs ?? execTimeoutMs, maxBuffer: execOutputBytesMax },
+      (err, stdout, stderr) => {
+        live.delete(child);
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err !== null && code === 1 && stderr === '' ? err.message : '') });
+      },
+    );
+    live.add(child);
+  });
+}
+
+export async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>, abort?: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const why = abort?.();
+    if (why !== undefined) throw new Error(`${what}: ${why}`);
+    if (await probe().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resident set size of a process from /proc, in bytes (Linux); NaN elsewhere. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m?.[1] === undefined ? Number.NaN : Number(m[1]) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
