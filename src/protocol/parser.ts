@@ -1,0 +1,201 @@
+// Incremental RESP request parser: multibulk frames (`*N\r\n$len\r\n...`) and inline commands
+// (`SET a b\r\n`, as telnet and redis-cli send). A frame may be split anywhere across reads;
+// the parser keeps what it has and resumes. Arguments come out as one-byte strings.
+
+import {
+  CLIENT_QUERY_BUFFER_LIMIT_BYTES, INLINE_LENGTH_MAX_BYTES, MULTIBULK_LENGTH_MAX, PROTO_MAX_BULK_LEN_BYTES,
+  UNAUTH_BULK_LEN_MAX_BYTES, UNAUTH_MULTIBULK_LENGTH_MAX,
+} from '../constants.ts';
+import { splitInlineArgs } from './inline.ts';
+
+const CR = 13;
+const LF = 10;
+
+export interface ParserLimits {
+  bulkLenMax: number; // bytes, proto-max-bulk-len
+  queryBufferMax: number; // bytes, client-query-buffer-limit
+}
+
+export const defaultParserLimits = (): ParserLimits => ({
+  bulkLenMax: PROTO_MAX_BULK_LEN_BYTES,
+  queryBufferMax: CLIENT_QUERY_BUFFER_LIMIT_BYTES,
+});
+
+export class RespParser {
+  /** Set once the input broke the protocol; the connection answers it and closes. */
+  error: string | null = null;
+  /** Set when the unparsed input passed the query buffer limit; the connection just closes. */
+  overflow = false;
+  /** Before AUTH the limits are much smaller (Redis does the same). */
+  authenticated = true;
+  limits: ParserLimits;
+
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  // Chunks waiting until a large bulk is complete, so a 100 MB value is copied once, not once
+  // per read.
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  private needBytes = 0;
+
+  // A multibulk in progress: resumes at the element that was incomplete.
+  private args: string[] | null = null;
+  private argsLeft = 0;
+  private bulkLen = -1;
+
+  constructor(limits: ParserLimits = defaultParserLimits()) {
+    this.limits = limits;
+  }
+
+  /** Bytes received but not yet turned into commands (the query buffer). */
+  get pendingBytes(): number {
+    return this.buf.length - this.pos + this.waitingBytes;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.needBytes > 0) {
+      this.waiting.push(chunk);
+      this.waitingBytes += chunk.length;
+      if (this.buf.length - this.pos + this.waitingBytes >= this.needBytes) this.joinWaiting();
+    } else if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+    if (this.pendingBytes > this.limits.queryBufferMax) this.overflow = true;
+  }
+
+  private joinWaiting(): void {
+    this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.waiting]);
+    this.pos = 0;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.needBytes = 0;
+  }
+
+  /** The next complete command, or null when more input is needed or an error occurred. */
+  next(): string[] | null {
+    if (this.error !== null || this.overflow || this.needBytes > 0) return null;
+    while (true) {
+      if (this.args === null) {
+        if (this.pos >= this.buf.length) return null;
+        if (this.buf[this.pos] !== 42 /* '*' */) return this.inline();
+        if (!this.multibulkHeader()) return null;
+        if (this.args === null) continue; // `*0` or `*-1`: nothing to run
+      }
+      const cmd = this.multibulkBody();
+      if (cmd !== null || this.error !== null) return cmd;
+      return null;
+    }
+  }
+
+  private findLineEnd(from: number): number {
+    return this.buf.indexOf(LF, from);
+  }
+
+  private fail(message: string): null {
+    this.error = `Protocol error: ${message}`;
+    return null;
+  }
+
+  private inline(): string[] | null {
+    const nl = this.findLineEnd(this.pos);
+    if (nl < 0) {
+      if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) return this.fail('too big inline request');
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && this.buf[end - 1] === CR) end--;
+    const line = this.buf.toString('latin1', this.pos, end);
+    this.pos = nl + 1;
+    const args = splitInlineArgs(line);
+    if (args === null) return this.fail('unbalanced quotes in request');
+    if (args.length === 0) return this.next();
+    return args;
+  }
+
+  /** Reads `*N\r\n`; returns false when the line is incomplete or invalid. */
+  private multibulkHeader(): boolean {
+    const nl = this.findLineEnd(this.pos);
+    if (nl < 0) {
+      if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) this.fail('too big mbulk count string');
+      return false;
+    }
+    const n = parseLength(this.buf, this.pos + 1, nl - 1);
+    if (n === null || n > MULTIBULK_LENGTH_MAX || nl - 1 < this.pos + 1 || this.buf[nl - 1] !== CR) {
+      this.fail('invalid multibulk length');
+      return false;
+    }
+    if (!this.authenticated && n > UNAUTH_MULTIBULK_LENGTH_MAX) {
+      this.fail('unauthenticated multibulk length');
+      return false;
+    }
+    this.pos = nl + 1;
+    if (n <= 0) return true;
+    // Do not trust the count for preallocation: a hostile `*1000000000` must not allocate.
+    this.args = [];
+    this.argsLeft = n;
+    this.bulkLen = -1;
+    return true;
+  }
+
+  private multibulkBody(): string[] | null {
+    const args = this.args as string[];
+    while (this.argsLeft > 0) {
+      if (this.bulkLen < 0) {
+        if (this.pos >= this.buf.length) return null;
+        if (this.buf[this.pos] !== 36 /* '$' */) {
+          return this.fail(`expected '$', got '${String.fromCharCode(this.buf[this.pos] ?? 0)}'`);
+        }
+        const nl = this.findLineEnd(this.pos);
+        if (nl < 0) {
+          if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) return this.fail('too big bulk count string');
+          return null;
+        }
+        const len = parseLength(this.buf, this.pos + 1, nl - 1);
+        if (len === null || len < 0 || len > this.limits.bulkLenMax || this.buf[nl - 1] !== CR) {
+          return this.fail('invalid bulk length');
+        }
+        if (!this.authenticated && len > UNAUTH_BULK_LEN_MAX_BYTES) return this.fail('unauthenticated bulk length');
+        this.pos = nl + 1;
+        this.bulkLen = len;
+      }
+      const end = this.pos + this.bulkLen;
+      if (end + 2 > this.buf.length) {
+        // Wait for the whole bulk before copying anything again.
+        this.needBytes = this.bulkLen + 2;
+        if (this.buf.length - this.pos >= this.needBytes) this.needBytes = 0;
+        return null;
+      }
+      if (this.buf[end] !== CR || this.buf[end + 1] !== LF) return this.fail('invalid bulk format');
+      args.push(this.buf.toString('latin1', this.pos, end));
+      this.pos = end + 2;
+      this.bulkLen = -1;
+      this.argsLeft--;
+    }
+    this.args = null;
+    return args;
+  }
+}
+
+/** Parses a decimal integer in buf[from, to); null when it is not one. */
+function parseLength(buf: Buffer, from: number, to: number): number | null {
+  if (to <= from || to - from > 19) return null;
+  let i = from;
+  let neg = false;
+  if (buf[i] === 45 /* '-' */) {
+    neg = true;
+    i++;
+    if (i >= to) return null;
+  }
+  let n = 0;
+  for (; i < to; i++) {
+    const c = (buf[i] ?? 0) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) return null;
+  return neg ? -n : n;
+}

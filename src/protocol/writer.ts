@@ -1,0 +1,130 @@
+// Encodes replies into one growing output buffer per connection. Replies to a pipelined batch
+// accumulate here and leave in one socket write; the buffer is reused between batches so the
+// steady state allocates nothing.
+
+import {
+  BoolReply, DoubleReply, ErrorReply, MapReply, NULL_ARRAY, SetReply, SimpleString, VerbatimReply,
+  type Reply,
+} from './reply.ts';
+
+const INITIAL_BYTES = 16 * 1024; // 16 KiB; grows by doubling while a batch needs more
+const SHRINK_ABOVE_BYTES = 1024 * 1024; // 1 MiB; a buffer grown past this is dropped after use
+
+/** Redis's textual form of a double: integral values without a fraction, inf/-inf/nan. */
+export function formatDouble(v: number): string {
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (Number.isNaN(v)) return 'nan';
+  if (Number.isInteger(v) && Math.abs(v) < 1e17) return v.toFixed(0);
+  return String(v);
+}
+
+export class ReplyWriter {
+  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private len = 0;
+  /** Protocol version of the connection: 2 or 3. */
+  proto: 2 | 3 = 2;
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** Takes the encoded bytes (a copy-free view) and resets the writer. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.len);
+    // The socket keeps a reference until the write completes, so the next batch needs a new
+    // buffer; a small one is cheap, and a huge one is not kept around.
+    this.buf = Buffer.allocUnsafe(this.buf.length > SHRINK_ABOVE_BYTES ? INITIAL_BYTES : this.buf.length);
+    this.len = 0;
+    return out;
+  }
+
+  private ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.write(s, this.len, 'latin1');
+  }
+
+  private line(prefix: string, s: string): void {
+    this.ensure(s.length + 3);
+    this.len += this.buf.write(prefix, this.len, 'latin1');
+    this.len += this.buf.write(s, this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  bulk(s: string): void {
+    const n = s.length;
+    this.ensure(n + 16);
+    this.buf[this.len++] = 36; // '$'
+    this.len += this.buf.write(String(n), this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+    this.len += this.buf.write(s, this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  integer(n: number | bigint): void {
+    this.line(':', String(n));
+  }
+
+  nil(): void {
+    this.ascii(this.proto === 3 ? '_\r\n' : '$-1\r\n');
+  }
+
+  arrayHeader(n: number): void {
+    this.line('*', String(n));
+  }
+
+  write(r: Reply): void {
+    if (typeof r === 'string') return this.bulk(r);
+    if (typeof r === 'number' || typeof r === 'bigint') return this.integer(r);
+    if (r === null) return this.nil();
+    if (Array.isArray(r)) {
+      this.arrayHeader(r.length);
+      for (const item of r) this.write(item);
+      return;
+    }
+    this.writeTyped(r);
+  }
+
+  private writeTyped(r: Exclude<Reply, string | number | bigint | null | Reply[]>): void {
+    if (r === NULL_ARRAY) return this.ascii(this.proto === 3 ? '_\r\n' : '*-1\r\n');
+    if (r instanceof SimpleString) return this.line('+', r.s);
+    if (r instanceof ErrorReply) return this.line('-', r.message.replace(/[\r\n]+/g, ' '));
+    if (r instanceof DoubleReply) {
+      return this.proto === 3 ? this.line(',', formatDouble(r.v)) : this.bulk(formatDouble(r.v));
+    }
+    if (r instanceof BoolReply) return this.proto === 3 ? this.line('#', r.v ? 't' : 'f') : this.integer(r.v ? 1 : 0);
+    if (r instanceof VerbatimReply) {
+      if (this.proto === 2) return this.bulk(r.text);
+      return this.lengthPrefixed('=', 'txt:' + r.text);
+    }
+    const items = r instanceof MapReply ? r.entries : r.items;
+    if (this.proto === 3) {
+      const prefix = r instanceof MapReply ? '%' : r instanceof SetReply ? '~' : '>';
+      this.line(prefix, String(r instanceof MapReply ? items.length / 2 : items.length));
+    } else {
+      this.arrayHeader(items.length);
+    }
+    for (const item of items) this.write(item);
+  }
+
+  private lengthPrefixed(prefix: string, s: string): void {
+    this.line(prefix, String(s.length));
+    this.ensure(s.length + 2);
+    this.len += this.buf.write(s, this.len, 'latin1');
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+}
