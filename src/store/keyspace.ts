@@ -60,6 +60,8 @@ export class Keyspace {
   lfuDecayTimeMinutes = LFU_DECAY_TIME_MINUTES_DEFAULT;
   /** Called for every key whose value changes or disappears (WATCH, blocked clients). */
   onKeyChanged: ((key: string) => void) | null = null;
+  /** Called after flush(): every key changed at once. */
+  onFlush: (() => void) | null = null;
   /** Called for every key deleted because it expired (replication turns this into a delete entry). */
   onKeyExpired: ((key: string) => void) | null = null;
 
@@ -181,8 +183,6 @@ export class Keyspace {
   /** Removes every key; returns how many there were. */
   flush(): number {
     const n = this.map.size;
-    const notify = this.onKeyChanged;
-    const keys = notify === null ? [] : [...this.map.keys()];
     this.map.clear();
     this.expires.clear();
     this.order = [];
@@ -190,7 +190,8 @@ export class Keyspace {
     this.holes = 0;
     this.usedBytes = 0;
     this.expireCursor = null;
-    for (const k of keys) notify?.(k);
+    this.volatileCursor = null;
+    this.onFlush?.();
     return n;
   }
 

@@ -1,0 +1,57 @@
+// The command table and the lookup half of the dispatcher: name → CommandSpec, subcommands
+// of container commands, and the arity check, all done once before any handler runs.
+
+import { err, ErrorReply, wrongArity } from '../protocol/reply.ts';
+import { connectionCommands } from './connection.ts';
+import { keyCommands } from './keys.ts';
+import { serverCommands } from './server.ts';
+import { stringCommands } from './strings.ts';
+import type { CommandSpec } from './types.ts';
+
+/** Every command family Floe serves; a new family adds its array here. */
+const families: readonly (readonly CommandSpec[])[] = [
+  connectionCommands, serverCommands, stringCommands, keyCommands,
+];
+
+export function buildCommandTable(extra: readonly CommandSpec[] = []): Map<string, CommandSpec> {
+  const table = new Map<string, CommandSpec>();
+  for (const family of [...families, extra]) {
+    for (const spec of family) {
+      if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
+      table.set(spec.name, spec);
+    }
+  }
+  return table;
+}
+
+const ARG_PREVIEW_BYTES = 128; // Redis shows at most this much of each argument
+
+function unknownCommand(args: string[]): ErrorReply {
+  let tail = '';
+  for (let i = 1; i < args.length && tail.length < 128; i++) tail += `'${(args[i] as string).slice(0, ARG_PREVIEW_BYTES)}' `;
+  return err(`ERR unknown command '${(args[0] as string).slice(0, ARG_PREVIEW_BYTES)}', with args beginning with: ${tail}`);
+}
+
+function arityOk(spec: CommandSpec, n: number): boolean {
+  return spec.arity >= 0 ? n === spec.arity : n >= -spec.arity;
+}
+
+/** The spec that will run args (a subcommand for containers), or the error to answer. */
+export function resolveCommand(table: ReadonlyMap<string, CommandSpec>, args: string[]): CommandSpec | ErrorReply {
+  const name = args[0] as string;
+  let spec = table.get(name);
+  if (spec === undefined) {
+    spec = table.get(name.toLowerCase());
+    if (spec === undefined) return unknownCommand(args);
+  }
+  if (spec.subcommands === undefined) {
+    return arityOk(spec, args.length) ? spec : wrongArity(spec.name);
+  }
+  if (args.length < 2) return wrongArity(spec.name);
+  const subName = `${spec.name}|${(args[1] as string).toLowerCase()}`;
+  const sub = spec.subcommands.find((s) => s.name === subName);
+  if (sub === undefined) {
+    return err(`ERR unknown subcommand '${(args[1] as string).slice(0, ARG_PREVIEW_BYTES)}'. Try ${spec.name.toUpperCase()} HELP.`);
+  }
+  return arityOk(sub, args.length) ? sub : wrongArity(sub.name);
+}
