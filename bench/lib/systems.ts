@@ -117,7 +117,7 @@ async function startFloe(opts: StartOptions): Promise<RunningSystem> {
 }
 
 export const systems: Record<string, SystemDef> = {
-  floe: { id: 'floe', label: 'Floe', kind: 'resp', check: floeVersion, start: startFloe },
+  floe: { id: 'floe', label: floeStandIn() ? 'Floe STAND-IN (redis-server)' : 'Floe', kind: 'resp', check: floeVersion, start: startFloe },
   'floe-3': {
     id: 'floe-3',
     label: 'Floe 3-node (fsync always)',

@@ -1,0 +1,132 @@
+// What a scenario is and what it gets to work with: the systems it may start (each in a
+// fresh directory, failures recorded rather than thrown), a progress reporter, and helpers
+// that turn round-by-round values into medians, A/B ratios and charts.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { median, ratioSummary } from './stats.ts';
+import { systems, type Availability, type RunningSystem, type StartOptions } from './systems.ts';
+import type { ChartSpec, Comparison, ScenarioResult, SystemReport } from './types.ts';
+import type { Progress } from './progress.ts';
+
+export type ScenarioOutput = Pick<ScenarioResult, 'comparisons' | 'charts' | 'notes' | 'params' | 'tools'> & { notAvailable?: string };
+
+export type Scenario = {
+  name: string;
+  title: string;
+  description: string;
+  /** System ids this scenario compares, the "A" side first. */
+  systems: string[];
+  /** Units of progress (runs) the scenario will report, for the time-left estimate. */
+  plannedRuns(ctx: ScenarioContext): number;
+  estimateSec(quick: boolean): number;
+  run(ctx: ScenarioContext): Promise<ScenarioOutput>;
+};
+
+export class ScenarioContext {
+  readonly quick: boolean;
+  readonly rounds: number;
+  progress: Progress;
+  readonly reports = new Map<string, SystemReport>();
+  private readonly tmpRoot: string;
+  private dirCount = 0;
+
+  constructor(o: { quick: boolean; rounds: number; progress: Progress; tmpRoot: string; availability: ReadonlyMap<string, Availability>; ids: readonly string[] }) {
+    this.quick = o.quick;
+    this.rounds = o.rounds;
+    this.progress = o.progress;
+    this.tmpRoot = o.tmpRoot;
+    for (const id of o.ids) {
+      const def = systems[id];
+      const a = o.availability.get(id);
+      const label = def?.label ?? id;
+      if (a === undefined || !a.ok) {
+        const r: SystemReport = { id, label, status: a?.ok === false ? a.status : 'unavailable', reason: a?.ok === false ? a.reason : 'unknown system' };
+        if (a?.ok === false && a.install !== undefined) r.install = a.install;
+        this.reports.set(id, r);
+      } else {
+        this.reports.set(id, { id, label, status: 'skipped', version: a.version, reason: 'did not run' });
+      }
+    }
+  }
+
+  /** Ids of the listed systems that are installed and built. */
+  available(): string[] {
+    return [...this.reports.values()].filter((r) => r.version !== undefined && r.status !== 'failed').map((r) => r.id);
+  }
+
+  /** Starts a system in a fresh directory; on failure records why and returns undefined. */
+  async start(id: string, opts: Omit<StartOptions, 'dir'> = {}): Promise<RunningSystem | undefined> {
+    const def = systems[id];
+    if (def === undefined) throw new Error(`unknown system ${id}`);
+    const dir = path.join(this.tmpRoot, `${id}-${++this.dirCount}`);
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      return await def.start({ ...opts, dir });
+    } catch (err) {
+      this.fail(id, `failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  fail(id: string, reason: string): void {
+    const r = this.reports.get(id);
+    if (r === undefined) return;
+    r.status = 'failed';
+    r.reason = reason;
+    this.progress.note(`${id}: ${reason}`);
+  }
+
+  ran(id: string): void {
+    const r = this.reports.get(id);
+    if (r !== undefined && r.status !== 'failed') {
+      r.status = 'ran';
+      delete r.reason;
+    }
+  }
+
+  label(id: string): string {
+    return this.reports.get(id)?.label ?? id;
+  }
+}
+
+/** A comparison row with nothing measured yet. */
+export function comparison(group: string, name: string, unit: string, better: Comparison['better']): Comparison {
+  return { group, name, unit, better, values: {}, unsupported: {} };
+}
+
+export function push(c: Comparison, series: string, round: number, value: number): void {
+  const xs = (c.values[series] ??= []);
+  xs[round] = value;
+}
+
+/**
+ * Medians per series and the ratio of the first series to every other, pair by pair; `pairs`
+ * overrides which series are compared (e.g. the same policy on two systems).
+ */
+export function summarize(c: Comparison, pairs?: ReadonlyArray<readonly [string, string]>): Comparison {
+  c.medians = {};
+  for (const [s, xs] of Object.entries(c.values)) c.medians[s] = median(xs.filter((v) => v !== undefined));
+  const series = Object.keys(c.values);
+  const first = series[0];
+  const chosen = pairs ?? (first === undefined ? [] : series.slice(1).map((s) => [first, s] as const));
+  c.ratios = chosen
+    .filter(([a, b]) => c.values[a] !== undefined && c.values[b] !== undefined)
+    .map(([a, b]) => ratioSummary(a, b, c.values[a] ?? [], c.values[b] ?? []));
+  return c;
+}
+
+/** A bar chart with one group per comparison row and one bar per series median. */
+export function chartOf(id: string, title: string, rows: readonly Comparison[], log = false): ChartSpec {
+  const unit = rows[0]?.unit ?? '';
+  return {
+    id,
+    title,
+    unit,
+    log,
+    groups: rows.map((c) => ({
+      label: c.name,
+      bars: Object.keys(c.values).map((s) => ({ series: s, value: c.medians?.[s] ?? median(c.values[s] ?? []) })),
+    })),
+  };
+}
