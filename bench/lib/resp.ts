@@ -134,6 +134,17 @@ export class RespClient {
     this.socket.write(request);
   }
 
+  /** Writes several encoded requests at once; `onReply` is called once per reply, in order. */
+  sendBatch(requests: Buffer, replies: number, onReply: ReplyHandler): void {
+    if (this.failure !== undefined) {
+      for (let i = 0; i < replies; i++) onReply(new RespError(`BENCHCONN ${this.failure.message}`));
+      return;
+    }
+    if (this.pending + replies > pendingRepliesMax) throw new Error(`bench resp: more than ${pendingRepliesMax} pending replies`);
+    for (let i = 0; i < replies; i++) this.handlers.push(onReply);
+    this.socket.write(requests);
+  }
+
   call(...args: Array<string | Buffer | number>): Promise<Reply> {
     return new Promise((resolve) => this.sendEncoded(encodeCommand(args), resolve));
   }

@@ -4,8 +4,10 @@
 
 import type { Scenario } from '../lib/scenario.ts';
 import { commandsScenario } from './commands.ts';
+import { memoryScenario } from './memory.ts';
+import { mixedScenario } from './mixed.ts';
 
-export const scenarios: readonly Scenario[] = [commandsScenario];
+export const scenarios: readonly Scenario[] = [commandsScenario, mixedScenario, memoryScenario];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);
