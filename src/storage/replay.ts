@@ -1,6 +1,11 @@
 // Replay: folds WAL records, in log order, into each group's hard state, snapshot marker
 // and log (truncations and overwrites applied). Pure; the segment reader feeds it and turns
-// a returned complaint into a FLOE_ERR_WAL_CORRUPT that names the file and offset.
+// a complaint into a FLOE_ERR_WAL_CORRUPT that names the file and offset.
+//
+// A gap in a group's entries is expected after compaction: the deleted segments held only
+// entries that a snapshot covers, but that snapshot's marker may come later in the log than
+// the first surviving entries. So a gap restarts the group's log, and finish() checks that a
+// snapshot marker at or past the gap arrived by the end; if not, entries were really lost.
 
 import type { GroupLog, LogEntry, WalRecord } from './types.ts';
 
@@ -8,6 +13,8 @@ export class Replay {
   private readonly groups = new Map<number, GroupLog>();
   /** Groups whose last word in the log is dropGroup: boot finishes removing their snapshots. */
   private readonly droppedGroups = new Set<number>();
+  /** Per group, the latest gap: entries below `index` are missing unless a snapshot covers them. */
+  private readonly gaps = new Map<number, { index: number; path: string; offset: number; after: number }>();
 
   private group(id: number): GroupLog {
     this.droppedGroups.delete(id);
@@ -19,31 +26,51 @@ export class Replay {
     return g;
   }
 
-  /** Applies one record; returns null, or why the record cannot follow what came before. */
-  apply(record: WalRecord): string | null {
+  /** Applies one record read from `path` at `offset`. */
+  apply(record: WalRecord, path: string, offset: number): void {
     switch (record.type) {
       case 'entry': {
         const g = this.group(record.group);
-        return appendEntry(g, { term: record.term, index: record.index, kind: record.kind, data: record.data });
+        const last = lastIndexOf(g);
+        if (record.index > last + 1) {
+          this.gaps.set(record.group, { index: record.index, path, offset, after: last });
+          g.entries.length = 0;
+        }
+        appendEntry(g, { term: record.term, index: record.index, kind: record.kind, data: record.data });
+        return;
       }
       case 'hardState':
         this.group(record.group).hardState = { term: record.term, vote: record.vote, commit: record.commit };
-        return null;
+        return;
       case 'snapshot': {
         const g = this.group(record.group);
-        if (g.snapshot !== null && record.index <= g.snapshot.index) return null; // an older marker, or a checkpoint's copy
+        if (g.snapshot !== null && record.index <= g.snapshot.index) return; // an older marker, or a checkpoint's copy
         g.snapshot = { group: record.group, index: record.index, term: record.term };
         dropPrefix(g.entries, record.index);
-        return null;
+        const gap = this.gaps.get(record.group);
+        if (gap !== undefined && record.index >= gap.index - 1) this.gaps.delete(record.group);
+        return;
       }
       case 'truncate':
         truncateFrom(this.group(record.group).entries, record.index);
-        return null;
+        return;
       case 'dropGroup':
         this.groups.delete(record.group);
+        this.gaps.delete(record.group);
         this.droppedGroups.add(record.group);
-        return null;
+        return;
     }
+  }
+
+  /** After the last record: a gap that no snapshot covers means lost entries. */
+  unexplainedGap(): { path: string; offset: number; reason: string } | null {
+    for (const [group, gap] of this.gaps) {
+      return {
+        path: gap.path, offset: gap.offset,
+        reason: `group ${group}: entry ${gap.index} follows index ${gap.after} and no snapshot covers the entries between`,
+      };
+    }
+    return null;
   }
 
   result(): Map<number, GroupLog> {
@@ -60,17 +87,12 @@ function lastIndexOf(g: GroupLog): number {
   return last !== undefined ? last.index : (g.snapshot?.index ?? 0);
 }
 
-function appendEntry(g: GroupLog, entry: LogEntry): string | null {
+function appendEntry(g: GroupLog, entry: LogEntry): void {
   // Entries a snapshot covers are skipped: a segment may start with a few of them.
-  if (g.snapshot !== null && entry.index <= g.snapshot.index) return null;
-  const last = lastIndexOf(g);
-  if (entry.index > last + 1) {
-    return `group ${g.group}: entry ${entry.index} does not follow index ${last} (a gap in the log)`;
-  }
+  if (g.snapshot !== null && entry.index <= g.snapshot.index) return;
   // An entry at or below the last index replaces that suffix (Raft's conflict rule).
-  if (entry.index <= last) truncateFrom(g.entries, entry.index);
+  if (entry.index <= lastIndexOf(g)) truncateFrom(g.entries, entry.index);
   g.entries.push(entry);
-  return null;
 }
 
 /** Removes entries with index ≥ `index`; entries are contiguous, so it is one length change. */

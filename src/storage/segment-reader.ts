@@ -16,8 +16,8 @@ export interface SegmentScan {
   torn: string | null;
 }
 
-/** Gets a record's consumer verdict: null to go on, or why the record cannot be accepted. */
-export type RecordSink = (record: WalRecord, offset: number) => string | null;
+/** Receives each good record with its byte offset in the file. */
+export type RecordSink = (record: WalRecord, offset: number) => void;
 
 export function walCorrupt(path: string, offset: number, reason: string): FloeError {
   return new FloeError(
@@ -86,8 +86,7 @@ export async function scanSegment(
         continue;
       }
       if (res.status === 'bad') return await rejectTail(file, path, size, pos, isLast, res.reason);
-      const complaint = sink(res.record, pos);
-      if (complaint !== null) throw walCorrupt(path, pos, complaint);
+      sink(res.record, pos);
       pos = reader.start + res.end;
     }
     return { fileBytes: size, validBytes: pos, torn: null };

@@ -15,7 +15,7 @@ import { deferred } from './deferred.ts';
 import type { Deferred } from './deferred.ts';
 import { encodedRecordBytes, encodeRecord, encodeSegmentHeader, segmentHeaderBytes } from './record.ts';
 import { Replay } from './replay.ts';
-import { scanSegment } from './segment-reader.ts';
+import { scanSegment, walCorrupt } from './segment-reader.ts';
 import {
   assertAppendable, checkpointRecords, cloneTracks, segmentBlockers, trackRecord, trackSegments,
 } from './tracking.ts';
@@ -109,16 +109,16 @@ export async function openWal(options: WalOptions): Promise<WalBoot> {
     const path = joinPath(dir, segmentName(seq));
     const segment: SegmentInfo = { seq, path, bytes: 0, maxIndex: new Map() };
     segments.push(segment);
-    const scan = await scanSegment(disk, path, seq, i === seqs.length - 1, (record) => {
-      const complaint = replay.apply(record);
-      if (complaint !== null) return complaint;
+    const scan = await scanSegment(disk, path, seq, i === seqs.length - 1, (record, offset) => {
+      replay.apply(record, path, offset);
       trackSegments(segments, tracks, record);
       trackRecord(tracks, record);
-      return null;
     });
     segment.bytes = scan.validBytes;
     if (scan.torn !== null) await repairTornTail(disk, dir, segments, scan.validBytes, scan.fileBytes, scan.torn, warn);
   }
+  const gap = replay.unexplainedGap();
+  if (gap !== null) throw walCorrupt(gap.path, gap.offset, gap.reason);
   const nextSeq = (seqs[seqs.length - 1] ?? 0) + 1;
   const wal = new FileWal(options, segments, tracks);
   await wal.startSegment(nextSeq);

@@ -1,0 +1,337 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NodeDisk } from '../io/node/disk.ts';
+import type { Disk } from '../io/disk.ts';
+import { FloeError } from '../util/errors.ts';
+import { Xoshiro128 } from '../util/prng.ts';
+import { openWal } from './wal.ts';
+import type { WalOptions } from './wal.ts';
+import { FaultyDisk } from './testing/faulty-disk.ts';
+import { withTempDir } from './testing/tmp.ts';
+import type { GroupLog, WalRecord } from './types.ts';
+import { segmentHeaderBytes } from './record.ts';
+
+const nodeDisk = new NodeDisk();
+
+function open(dir: string, options: Partial<WalOptions> & { disk?: Disk } = {}) {
+  return openWal({ disk: nodeDisk, dir: join(dir, 'wal'), fsync: 'always', ...options });
+}
+
+function entry(group: number, term: number, index: number, text = `g${group}.${index}.t${term}`): WalRecord {
+  return { type: 'entry', group, term, index, kind: 0, data: Buffer.from(text) };
+}
+
+/** A group's log as plain data, easy to compare. */
+function view(groups: Map<number, GroupLog>): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const [id, g] of groups) {
+    out[id] = {
+      hardState: g.hardState,
+      snapshot: g.snapshot && [g.snapshot.index, g.snapshot.term],
+      entries: g.entries.map((e) => `${e.index}@${e.term}:${Buffer.from(e.data).toString()}`),
+    };
+  }
+  return out;
+}
+
+async function segmentFiles(dir: string): Promise<string[]> {
+  return (await readdir(join(dir, 'wal'))).filter((n) => n.endsWith('.wal')).sort();
+}
+
+test('round trip: entries and hard states of several groups survive a restart', async () => {
+  await withTempDir(async (dir) => {
+    const { wal, groups } = await open(dir);
+    assert.equal(groups.size, 0);
+    for (let i = 1; i <= 20; i++) {
+      await wal.append([entry(1, 1, i), entry(2, 1, i), { type: 'hardState', group: 1, term: 1, vote: 'n1', commit: i }]);
+    }
+    await wal.append([{ type: 'hardState', group: 3, term: 4, vote: null, commit: 0 }]);
+    await wal.close();
+    const again = await open(dir);
+    const v = view(again.groups);
+    assert.deepEqual(Object.keys(v), ['1', '2', '3']);
+    const g1 = again.groups.get(1) as GroupLog;
+    assert.deepEqual(g1.hardState, { term: 1, vote: 'n1', commit: 20 });
+    assert.equal(g1.entries.length, 20);
+    assert.equal(Buffer.from((g1.entries[19] as { data: Uint8Array }).data).toString(), 'g1.20.t1');
+    assert.deepEqual(again.groups.get(3)?.hardState, { term: 4, vote: null, commit: 0 });
+    await again.wal.close();
+  });
+});
+
+test('segments rotate at the size limit and replay reads them all in order', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir, { segmentBytesMax: 1024 });
+    for (let i = 1; i <= 150; i++) {
+      await wal.append([entry(1, 1, i), entry(2, 2, i), { type: 'hardState', group: 2, term: 2, vote: 'n3', commit: i - 1 }]);
+    }
+    const files = await segmentFiles(dir);
+    assert.ok(files.length >= 10, `expected many segments, got ${files.length}`);
+    assert.equal(wal.stats().segments, files.length);
+    for (const name of files.slice(0, -1)) assert.ok((await stat(join(dir, 'wal', name))).size < 1024 + 200);
+    await wal.close();
+    const again = await open(dir, { segmentBytesMax: 1024 });
+    assert.equal(again.groups.get(1)?.entries.length, 150);
+    assert.deepEqual(again.groups.get(2)?.entries.map((e) => e.index), Array.from({ length: 150 }, (_, i) => i + 1));
+    assert.deepEqual(again.groups.get(2)?.hardState, { term: 2, vote: 'n3', commit: 149 });
+    await again.wal.close();
+  });
+});
+
+test('replay applies truncations, overwrites, snapshot markers and drops', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir, { segmentBytesMax: 512 });
+    await wal.append(Array.from({ length: 10 }, (_, i) => entry(1, 1, i + 1)));
+    // A new leader of term 2 overwrote the suffix from 6 (explicit truncate).
+    await wal.append([{ type: 'truncate', group: 1, term: 2, index: 6 }, entry(1, 2, 6), entry(1, 2, 7), entry(1, 2, 8)]);
+    // Term 3 overwrote from 8 (implicit: an entry at an index already present).
+    await wal.append([entry(1, 3, 8), entry(1, 3, 9)]);
+    await wal.append([{ type: 'snapshot', group: 1, term: 1, index: 4 }]);
+    // Group 2 installs a leader's snapshot: marker then truncate of everything after it.
+    await wal.append([entry(2, 1, 1), entry(2, 1, 2), entry(2, 1, 3)]);
+    await wal.append([{ type: 'snapshot', group: 2, term: 5, index: 10 }, { type: 'truncate', group: 2, term: 5, index: 11 }]);
+    await wal.append([entry(2, 5, 11), entry(2, 5, 12)]);
+    // Group 3 comes and goes; group 4 goes and comes back.
+    await wal.append([entry(3, 1, 1), entry(4, 1, 1), { type: 'dropGroup', group: 3 }, { type: 'dropGroup', group: 4 }]);
+    await wal.append([entry(4, 7, 1, 'reborn')]);
+    await wal.close();
+    const { wal: again, groups, dropped } = await open(dir, { segmentBytesMax: 512 });
+    assert.deepEqual(view(groups), {
+      1: { hardState: null, snapshot: [4, 1], entries: ['5@1:g1.5.t1', '6@2:g1.6.t2', '7@2:g1.7.t2', '8@3:g1.8.t3', '9@3:g1.9.t3'] },
+      2: { hardState: null, snapshot: [10, 5], entries: ['11@5:g2.11.t5', '12@5:g2.12.t5'] },
+      4: { hardState: null, snapshot: null, entries: ['1@7:reborn'] },
+    });
+    assert.deepEqual([...dropped], [3]);
+    await again.close();
+  });
+});
+
+test('a torn last record is truncated away, at any cut point and with garbage after it', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir);
+    await wal.append([entry(1, 1, 1), entry(1, 1, 2)]);
+    await wal.append([entry(1, 1, 3, 'the last record, which a crash will tear')]);
+    await wal.close();
+    const [first, second] = await segmentFiles(dir);
+    assert.ok(first !== undefined && second === undefined);
+    const original = await readFile(join(dir, 'wal', first));
+    const lastRecordBytes = 32 + 'the last record, which a crash will tear'.length;
+    const lastStart = original.length - lastRecordBytes;
+    const random = new Xoshiro128(1234);
+    const cuts = new Set([1, 4, 8, 9, 31, 32, 33, lastRecordBytes - 1]);
+    while (cuts.size < 14) cuts.add(1 + random.int(lastRecordBytes - 1));
+    const variants: Array<[string, Buffer]> = [];
+    for (const cut of cuts) variants.push([`cut ${cut}`, original.subarray(0, lastStart + cut)]);
+    const flipped = Buffer.from(original);
+    flipped[original.length - 3] = (flipped[original.length - 3] as number) ^ 0x40;
+    variants.push(['flipped payload byte', flipped]);
+    variants.push(['zeros after', Buffer.concat([original.subarray(0, lastStart + 10), Buffer.alloc(4096)])]);
+    variants.push(['garbage after', Buffer.concat([original.subarray(0, lastStart + 3), Buffer.from(Array.from({ length: 300 }, () => random.int(256)))])]);
+    for (const [name, bytes] of variants) {
+      const caseDir = join(dir, `case-${name.replace(/\W/g, '_')}`);
+      await mkdir(join(caseDir, 'wal'), { recursive: true });
+      await writeFile(join(caseDir, 'wal', first), bytes);
+      const warnings: string[] = [];
+      const { wal: w, groups } = await open(caseDir, { warn: (m) => warnings.push(m) });
+      assert.deepEqual(groups.get(1)?.entries.map((e) => e.index), [1, 2], name);
+      assert.equal((await stat(join(caseDir, 'wal', first))).size, lastStart, `${name}: file truncated to the last good record`);
+      assert.equal(warnings.length, 1, name);
+      assert.match(warnings[0] as string, /torn tail/);
+      // The repaired log keeps working: a new append survives another restart.
+      await w.append([entry(1, 2, 3, 'after repair')]);
+      await w.close();
+      const again = await open(caseDir);
+      assert.deepEqual(again.groups.get(1)?.entries.map((e) => `${e.index}@${e.term}`), ['1@1', '2@1', '3@2'], name);
+      await again.wal.close();
+    }
+  });
+});
+
+test('corruption before the last record refuses to start, naming file and offset', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir, { segmentBytesMax: 600 });
+    for (let i = 1; i <= 40; i++) await wal.append([entry(1, 1, i)]);
+    await wal.close();
+    const files = await segmentFiles(dir);
+    assert.ok(files.length >= 3);
+    // Damage the second record of the last segment: valid records follow it.
+    const last = join(dir, 'wal', files[files.length - 1] as string);
+    const bytes = await readFile(last);
+    const firstLength = 8 + bytes.readUInt32LE(segmentHeaderBytes);
+    const secondAt = segmentHeaderBytes + firstLength;
+    const damaged = Buffer.from(bytes);
+    damaged[secondAt + 20] = (damaged[secondAt + 20] as number) ^ 1;
+    await writeFile(last, damaged);
+    await assert.rejects(open(dir, { segmentBytesMax: 600 }), (error: unknown) => {
+      assert.ok(error instanceof FloeError);
+      assert.equal(error.code, 'FLOE_ERR_WAL_CORRUPT');
+      assert.ok(error.message.includes(last), error.message);
+      assert.ok(error.message.includes(`byte offset ${secondAt}`), error.message);
+      return true;
+    });
+    await writeFile(last, bytes);
+    // A torn end of a segment that is not the last is corruption too.
+    const middle = join(dir, 'wal', files[1] as string);
+    const middleBytes = await readFile(middle);
+    await writeFile(middle, middleBytes.subarray(0, middleBytes.length - 5));
+    await assert.rejects(open(dir, { segmentBytesMax: 600 }), (error: unknown) =>
+      error instanceof FloeError && error.code === 'FLOE_ERR_WAL_CORRUPT' && error.message.includes(middle));
+  });
+});
+
+test('group commit: appends made during an in-flight fdatasync share the next one', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const { wal } = await open(dir, { disk });
+    const syncsAtStart = disk.counts.datasync;
+    const release = disk.hold('datasync');
+    const first = wal.append([entry(1, 1, 1)]);
+    let firstDone = false;
+    void first.then(() => { firstDone = true; });
+    // 100 more appends, each in its own turn of the event loop, while the first sync is held.
+    const rest: Promise<void>[] = [];
+    for (let i = 2; i <= 101; i++) {
+      await new Promise<void>((r) => setImmediate(r));
+      rest.push(wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: null, commit: i - 1 }]));
+    }
+    assert.equal(firstDone, false, 'not acknowledged before its fdatasync');
+    release();
+    await Promise.all([first, ...rest]);
+    assert.equal(disk.counts.datasync - syncsAtStart, 2, 'one fdatasync for the first batch, one for all the others');
+    assert.equal(wal.stats().batchesWritten, 2);
+    assert.equal(wal.stats().recordsAppended, 201);
+    // Appends within one synchronous turn are one batch, hence one write.
+    const writesBefore = disk.counts.write;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => wal.append([entry(2, 1, i + 1)])));
+    assert.equal(disk.counts.write - writesBefore, 1);
+    await wal.close();
+  });
+});
+
+test('everysec: appends resolve once written; fdatasync only when the caller\'s clock says so', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const { wal } = await open(dir, { disk, fsync: 'everysec', everysecIntervalMs: 1000 });
+    const base = disk.counts.datasync;
+    for (let i = 1; i <= 10; i++) await wal.append([entry(1, 1, i)]);
+    assert.equal(disk.counts.datasync - base, 0);
+    wal.maybeSync(5_000);
+    wal.maybeSync(5_999);
+    await wal.append([entry(1, 1, 11)]);
+    assert.equal(disk.counts.datasync - base, 0, 'interval not yet passed');
+    wal.maybeSync(6_000);
+    await wal.sync(); // joins the sync maybeSync started
+    assert.equal(disk.counts.datasync - base, 1);
+    wal.maybeSync(7_500);
+    await wal.sync();
+    assert.equal(disk.counts.datasync - base, 1, 'nothing new to sync');
+    // A crash loses what was written but not synced, and nothing else.
+    await wal.append([entry(1, 1, 12)]);
+    await disk.crash();
+    const again = await open(dir);
+    assert.deepEqual(again.groups.get(1)?.entries.map((e) => e.index), Array.from({ length: 11 }, (_, i) => i + 1));
+    await again.wal.close();
+  });
+});
+
+test('always: after a crash with torn unsynced bytes, every acknowledged batch is there', async () => {
+  await withTempDir(async (dir) => {
+    const random = new Xoshiro128(99);
+    for (let round = 0; round < 5; round++) {
+      const disk = new FaultyDisk(nodeDisk);
+      const { wal, groups } = await open(dir, { disk, segmentBytesMax: 2048 });
+      const before = groups.get(1)?.entries.length ?? 0;
+      let acked = before;
+      for (let i = 1; i <= 30; i++) {
+        await wal.append([entry(1, 1, before + i)]);
+        acked = before + i;
+      }
+      // An append that is written but whose fdatasync never completes (the power goes).
+      const release = disk.hold('datasync');
+      const pending = wal.append([entry(1, 1, acked + 1), entry(1, 1, acked + 2)]);
+      await new Promise<void>((r) => setImmediate(r));
+      await disk.crash((_path, unsynced) => random.int(unsynced + 1));
+      release();
+      await pending.catch(() => {});
+      const again = await open(dir, { segmentBytesMax: 2048, warn: () => {} });
+      const indexes = again.groups.get(1)?.entries.map((e) => e.index) ?? [];
+      assert.ok(indexes.length >= acked && indexes.length <= acked + 2, `round ${round}: ${indexes.length} vs ${acked}`);
+      assert.deepEqual(indexes, Array.from({ length: indexes.length }, (_, i) => i + 1));
+      await again.wal.close();
+    }
+  });
+});
+
+test('ENOSPC on write fails the batch and every later append; reads of replayed state are unaffected', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const failures: FloeError[] = [];
+    const { wal } = await open(dir, { disk, onFailure: (e) => failures.push(e) });
+    await wal.append([entry(1, 1, 1), entry(1, 1, 2)]);
+    disk.inject({ op: 'write', code: 'ENOSPC', pathIncludes: '.wal', writtenBytes: 20 });
+    const isDiskError = (error: unknown) => error instanceof FloeError && error.code === 'FLOE_ERR_DISK';
+    await assert.rejects(wal.append([entry(1, 1, 3), entry(1, 1, 4)]), isDiskError);
+    assert.ok(isDiskError(wal.failure));
+    assert.match(String(wal.failure?.message), /ENOSPC/);
+    await assert.rejects(wal.append([entry(1, 1, 5)]), isDiskError);
+    await assert.rejects(wal.sync(), isDiskError);
+    assert.equal(failures.length, 1);
+    assert.deepEqual(wal.stats().segments, 1);
+    await wal.close();
+    // The half-written batch is a torn tail: only acknowledged entries come back.
+    const again = await open(dir, { warn: () => {} });
+    assert.deepEqual(again.groups.get(1)?.entries.map((e) => e.index), [1, 2]);
+    await again.wal.close();
+  });
+});
+
+test('EIO on fdatasync fails the batch that waited for it, and pending appends with it', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const { wal } = await open(dir, { disk });
+    await wal.append([entry(1, 1, 1)]);
+    const release = disk.hold('datasync');
+    disk.inject({ op: 'datasync', code: 'EIO' });
+    const inFlight = wal.append([entry(1, 1, 2)]);
+    await new Promise<void>((r) => setImmediate(r));
+    const queued = wal.append([entry(1, 1, 3)]);
+    const syncWaiter = wal.sync();
+    release();
+    for (const p of [inFlight, queued, syncWaiter]) {
+      await assert.rejects(p, (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_DISK');
+    }
+    assert.match(String(wal.failure?.message), /EIO/);
+    await wal.close();
+  });
+});
+
+test('compaction: a segment goes once every group\'s snapshot covers its entries; boot still replays right', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir, { segmentBytesMax: 700 });
+    for (let i = 1; i <= 60; i++) {
+      await wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: 'a', commit: i }]);
+      if (i <= 20) await wal.append([entry(2, 1, i), { type: 'hardState', group: 2, term: 3, vote: 'b', commit: i }]);
+    }
+    const before = (await segmentFiles(dir)).length;
+    assert.ok(before >= 6);
+    assert.deepEqual(wal.compactionBlockers(), [1, 2]);
+    await wal.append([{ type: 'snapshot', group: 1, term: 1, index: 50 }]);
+    assert.deepEqual(wal.compactionBlockers(), [2], 'group 2 alone now pins the oldest segment');
+    assert.equal((await segmentFiles(dir)).length, before, 'nothing deleted while group 2 needs it');
+    await wal.append([{ type: 'snapshot', group: 2, term: 1, index: 20 }]);
+    await wal.close(); // waits for the deletions
+    const after = await segmentFiles(dir);
+    assert.ok(after.length < before - 3, `${before} → ${after.length}`);
+    assert.equal(wal.stats().segmentsDeleted, before - after.length);
+    const { wal: again, groups } = await open(dir, { segmentBytesMax: 700 });
+    assert.deepEqual(groups.get(1)?.snapshot, { group: 1, index: 50, term: 1 });
+    assert.deepEqual(groups.get(1)?.entries.map((e) => e.index), Array.from({ length: 10 }, (_, i) => 51 + i));
+    assert.deepEqual(groups.get(1)?.hardState, { term: 1, vote: 'a', commit: 60 });
+    // Group 2's last records were in deleted segments: the checkpoints carried its state.
+    assert.deepEqual(groups.get(2)?.hardState, { term: 3, vote: 'b', commit: 20 });
+    assert.deepEqual(groups.get(2)?.entries, []);
+    await again.close();
+  });
+});
