@@ -6,6 +6,7 @@ type Subcommand = { summary: string; load: () => Promise<{ run(argv: string[]): 
 
 const subcommands: Record<string, Subcommand> = {
   server: { summary: 'run a Floe node', load: () => import('./server.ts') },
+  sim: { summary: 'run the deterministic Raft fault simulator', load: () => import('./sim.ts') },
   bench: { summary: 'benchmark Floe side by side with Redis and etcd', load: () => import('./bench.ts') },
 };
 

@@ -1,0 +1,405 @@
+// One simulated run: N Raft nodes on a virtual network with a virtual clock, clients issuing
+// writes and reads, and faults, all drawn from one seed. Every event is one step; after each
+// step the safety invariants are checked. Then faults are healed and the run must make
+// progress within a bound (liveness), and the client history must be linearizable.
+
+import { Xoshiro128 } from '../util/prng.ts';
+import { AssertionFailed } from '../util/assert.ts';
+import type { ConfState, Message, MutantName, Status } from '../raft/types.ts';
+import { EventQueue } from './event_queue.ts';
+import { VirtualNetwork } from './network.ts';
+import { SimNode, type CrashPoint, type DriverHooks } from './driver.ts';
+import { InvariantViolation, SafetyChecker, type CheckedNode } from './invariants.ts';
+import { Clients, type ClientGateway } from './clients.ts';
+import { checkHistory, formatOperation, type CheckVerdict } from './linearizability.ts';
+import { Trace } from './trace.ts';
+import { describeSettings, drawSettings, driftFractionMax, membersOf, tickMs, type RunSettings } from './settings.ts';
+import { injectFault } from './faults.ts';
+
+export interface SimOptions {
+  seed: number;
+  /** Events in the fault phase. */
+  steps: number;
+  /** Initial voters. */
+  nodes: number;
+  mutant?: MutantName | undefined;
+  /** Receives every trace line (for --verbose). */
+  traceSink?: (line: string) => void;
+}
+
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  violation: { invariant: string; detail: string } | null;
+  events: number;
+  traceHash: string;
+  traceTail: string[];
+  operations: number;
+  linearizability: CheckVerdict | 'not-run';
+  settings: string;
+}
+
+export type AgendaEvent =
+  | { kind: 'tick'; node: number }
+  | { kind: 'deliver'; msg: Message }
+  | { kind: 'client'; client: number }
+  | { kind: 'fault' }
+  | { kind: 'restart'; node: number }
+  | { kind: 'fault-clock-restore'; node: number; period: number };
+
+/** Bound on the agenda: ticks + clients + messages in flight (network caps those) + faults. */
+const agendaEventsMax = 100_000;
+/** Readys one node may produce within one step before we call it a livelock in the core. */
+const readysPerStepMax = 64;
+/** After healing, the run must elect a leader and commit and read within this virtual time. */
+export const livenessMsMax = 60_000;
+
+export class Simulation {
+  readonly seed: number;
+  readonly settings: RunSettings;
+  readonly nodes = new Map<number, SimNode>();
+  readonly network: VirtualNetwork;
+  readonly faultRng: Xoshiro128;
+  readonly checker = new SafetyChecker();
+  readonly clients: Clients;
+  readonly trace: Trace;
+  nowMs = 0;
+  /** Per node: tick period (drift) and pending crash point. */
+  readonly tickPeriodMs = new Map<number, number>();
+  readonly crashAt = new Map<number, CrashPoint | 'after-ready'>();
+  readonly retired = new Set<number>();
+  /** Crash a node right after it grants a vote (armed by a fault). */
+  crashAfterVote = false;
+  nextNodeId: number;
+  readonly initialNodes: number;
+  healed = false;
+  private readonly agenda = new EventQueue<AgendaEvent>(agendaEventsMax);
+  private readonly masterRng: Xoshiro128;
+  private readonly diskRng: Xoshiro128;
+  private readonly hooks: DriverHooks;
+  /** The membership of the highest-index conf change any node applied (the newest committed one). */
+  latestConf: { index: number; conf: ConfState } | null = null;
+  private readonly joined = new Set<number>();
+
+  constructor(opts: SimOptions) {
+    this.seed = opts.seed;
+    this.masterRng = new Xoshiro128(opts.seed);
+    const sub = () => new Xoshiro128(this.masterRng.nextUint32() * 0x100000 + this.masterRng.int(0x100000));
+    this.faultRng = sub();
+    this.diskRng = sub();
+    this.network = new VirtualNetwork(sub());
+    this.settings = drawSettings(sub(), opts.mutant);
+    this.trace = new Trace(undefined, opts.traceSink);
+    this.hooks = this.makeHooks();
+    const clientRng = sub();
+    this.clients = new Clients(this.settings.clients, this.settings.keys, this.settings.leaseShare, clientRng, this.gateway());
+    const voters = Array.from({ length: opts.nodes }, (_, i) => i + 1);
+    this.initialNodes = opts.nodes;
+    this.nextNodeId = opts.nodes + 1;
+    for (const id of voters) this.addNode(id, voters);
+    for (const id of voters) this.joined.add(id);
+    for (let c = 0; c < this.settings.clients; c++) this.agenda.push(1 + this.faultRng.int(200), { kind: 'client', client: c });
+    this.agenda.push(this.faultGap(), { kind: 'fault' });
+    this.network.drawFaults();
+    this.log(`start seed=${opts.seed} nodes=${opts.nodes} mutant=${opts.mutant ?? 'none'} ${describeSettings(this.settings)}`);
+  }
+
+  /** Create a node (initial voter, or an empty one about to be added) and start its clock. */
+  addNode(id: number, voters: readonly number[]): SimNode {
+    const raftRng = new Xoshiro128(this.masterRng.nextUint32());
+    const node = new SimNode(id, voters, this.settings.node, raftRng, this.hooks);
+    this.nodes.set(id, node);
+    this.checker.booted(adapter(node), 0, 0, 0);
+    this.tickPeriodMs.set(id, tickMs);
+    this.agenda.push(this.nowMs + 1 + this.faultRng.int(tickMs), { kind: 'tick', node: id });
+    return node;
+  }
+
+  log(line: string): void {
+    this.trace.add(this.nowMs, line);
+  }
+
+  schedule(atMs: number, ev: AgendaEvent): void {
+    this.agenda.push(atMs, ev);
+  }
+
+  aliveNodes(): SimNode[] {
+    return [...this.nodes.values()].filter((n) => n.alive);
+  }
+
+  /** The live leader with the highest term, if any. */
+  leader(): { node: SimNode; status: Status } | null {
+    let best: { node: SimNode; status: Status } | null = null;
+    for (const node of this.aliveNodes()) {
+      const status = node.status();
+      if (status.role === 'leader' && (best === null || status.term > best.status.term)) best = { node, status };
+    }
+    return best;
+  }
+
+  faultGap(): number {
+    return this.nowMs + 1 + this.faultRng.int(2 * this.settings.faultMeanMs);
+  }
+
+  /** Run the whole scenario; any broken property ends it with a violation. */
+  run(steps: number): SimResult {
+    let violation: SimResult['violation'] = null;
+    let verdict: CheckVerdict | 'not-run' = 'not-run';
+    try {
+      for (let i = 0; i < steps && this.agenda.size > 0; i++) this.step();
+      this.heal();
+      this.awaitLiveness();
+      this.finalChecks();
+      const r = checkHistory(this.clients.checkedHistory());
+      verdict = r.verdict;
+      if (r.verdict === 'illegal') {
+        const ops = (r.operations ?? []).map(formatOperation).join('\n    ');
+        const stuck = r.stuckAt === undefined ? '' : `; no linearization gets past ${formatOperation(r.stuckAt)}`;
+        throw new InvariantViolation('linearizability', `history of key ${r.key ?? '?'} is not linearizable${stuck}\n    ${ops}`);
+      }
+    } catch (err) {
+      violation = toViolation(err);
+      this.log(`VIOLATION ${violation.invariant}: ${violation.detail.split('\n')[0] ?? ''}`);
+    }
+    return {
+      seed: this.seed, ok: violation === null, violation, events: this.trace.events, traceHash: this.trace.digest(),
+      traceTail: this.trace.tail(), operations: this.clients.history.length, linearizability: verdict, settings: describeSettings(this.settings),
+    };
+  }
+
+  /** Pop one event, carry it out, let every node handle its Readys, check the invariants. */
+  step(): void {
+    const ev = this.agenda.pop();
+    if (ev === undefined) return;
+    this.nowMs = ev.at;
+    this.handle(ev.value);
+    this.drainReadys();
+    this.checker.afterStep(this.aliveNodes().map(adapter));
+  }
+
+  private handle(ev: AgendaEvent): void {
+    switch (ev.kind) {
+      case 'tick':
+        return this.onTick(ev.node);
+      case 'deliver':
+        return this.onDeliver(ev.msg);
+      case 'client':
+        return this.clients.turn(ev.client, this.nowMs);
+      case 'fault':
+        if (!this.healed) {
+          injectFault(this);
+          this.agenda.push(this.faultGap(), { kind: 'fault' });
+        }
+        return;
+      case 'restart':
+        return this.restart(ev.node);
+      case 'fault-clock-restore':
+        if (!this.healed) this.tickPeriodMs.set(ev.node, ev.period);
+        return;
+    }
+  }
+
+  private onTick(id: number): void {
+    const node = this.nodes.get(id);
+    if (node === undefined || this.retired.has(id)) return;
+    if (node.alive) {
+      this.log(`tick n${id}`);
+      node.raft.tick();
+    }
+    this.agenda.push(this.nowMs + (this.tickPeriodMs.get(id) ?? tickMs), { kind: 'tick', node: id });
+  }
+
+  private onDeliver(m: Message): void {
+    const to = this.nodes.get(m.to);
+    const up = this.network.arrive(m.from, m.to);
+    if (!up || to === undefined || !to.alive) {
+      this.log(`drop ${describeMessage(m)}`);
+      return;
+    }
+    this.log(`deliver ${describeMessage(m)}`);
+    to.raft.step(m);
+  }
+
+  private drainReadys(): void {
+    for (const node of this.nodes.values()) {
+      for (let i = 0; node.alive; i++) {
+        if (i >= readysPerStepMax) throw new InvariantViolation('ready loop', `node ${node.id} produced more than ${readysPerStepMax} Readys in one step`);
+        const at = this.crashAt.get(node.id);
+        if (at === 'after-ready') {
+          this.crash(node, at);
+          break;
+        }
+        const point = at === 'before-sync' || at === 'after-send' ? at : null;
+        const handled = node.handleReady(point);
+        if (!handled) break;
+        if (point !== null) {
+          this.crash(node, point);
+          break;
+        }
+        this.afterReady(node);
+      }
+    }
+  }
+
+  /** After a Ready: note the newest applied membership and stop nodes it removed. */
+  private afterReady(node: SimNode): void {
+    const confIndex = node.takeAppliedConfIndex();
+    if (confIndex === 0) return;
+    if (this.latestConf !== null && confIndex <= this.latestConf.index) return;
+    const conf = node.status().confState;
+    this.latestConf = { index: confIndex, conf };
+    const members = membersOf(conf);
+    for (const id of members) this.joined.add(id);
+    for (const id of this.joined) {
+      if (members.includes(id) || this.retired.has(id)) continue;
+      this.retired.add(id);
+      const n = this.nodes.get(id);
+      this.log(`retire n${id} (removed by the conf change at ${confIndex})`);
+      if (n !== undefined && n.alive) n.crash();
+    }
+  }
+
+  crash(node: SimNode, point: CrashPoint | 'after-ready' | 'now'): void {
+    this.crashAt.delete(node.id);
+    const loss = node.crash();
+    this.log(`crash n${node.id} at ${point}: lost ${loss.lost} unsynced records${loss.torn ? ' (last one torn)' : ''}`);
+    if (!this.healed) this.agenda.push(this.nowMs + 1 + this.faultRng.int(this.settings.restartMsMax), { kind: 'restart', node: node.id });
+  }
+
+  restart(id: number): void {
+    const node = this.nodes.get(id);
+    if (node === undefined || node.alive || this.retired.has(id)) return;
+    node.restart();
+    const hs = node.disk.hardState();
+    this.checker.booted(adapter(node), hs.term, hs.commit, node.disk.snapshot()?.index ?? 0);
+    this.log(`restart n${id} (life ${node.lives}): term ${hs.term} vote ${hs.vote} commit ${hs.commit} snapshot ${node.disk.snapshot()?.index ?? 0} entries ${node.disk.entries().length}`);
+  }
+
+  private makeHooks(): DriverHooks {
+    return {
+      persisted: (node, rd) => this.checker.persisted(adapter(node), rd),
+      send: (node, m) => {
+        this.checker.sent(adapter(node), m);
+        if (this.crashAfterVote && m.type === 'vote-resp' && !m.reject && !this.crashAt.has(node.id)) {
+          this.crashAt.set(node.id, 'after-ready');
+          this.crashAfterVote = false;
+        }
+        for (const at of this.network.route(m.from, m.to, this.nowMs)) this.agenda.push(at, { kind: 'deliver', msg: m });
+      },
+      applied: (node, e) => this.checker.applied(adapter(node), e),
+      restored: (node, s) => this.checker.restored(adapter(node), s),
+    };
+  }
+
+  private gateway(): ClientGateway {
+    const reachable = (): number[] => this.aliveNodes().map((n) => n.id);
+    return {
+      reachable,
+      propose: (id, cmd, done) => this.nodes.get(id)?.propose(cmd, done) ?? { ok: false, leader: 0 },
+      read: (id, key, lease, done) => this.nodes.get(id)?.read(key, lease, done) ?? { ok: false, leader: 0 },
+      schedule: (client, delayMs) => this.agenda.push(this.nowMs + delayMs, { kind: 'client', client }),
+      trace: (line) => this.log(line),
+    };
+  }
+
+  // ---- liveness and the end of the run ----
+
+  /** Heal every fault: network, clocks; restart every crashed member. */
+  private heal(): void {
+    this.healed = true;
+    this.crashAfterVote = false;
+    this.crashAt.clear();
+    this.network.heal();
+    this.network.clearFaults();
+    for (const id of this.nodes.keys()) this.tickPeriodMs.set(id, Math.round(tickMs * (1 + (this.faultRng.next() * 2 - 1) * driftFractionMax)));
+    for (const node of this.nodes.values()) if (!node.alive) this.restart(node.id);
+    this.log('heal: network whole, no loss, all nodes running');
+    this.clients.startLivenessRound();
+  }
+
+  /** Within livenessMsMax: every client completes a write and a read, then final reads, then convergence. */
+  private awaitLiveness(): void {
+    const deadline = this.nowMs + livenessMsMax;
+    const until = (done: () => boolean, what: string): void => {
+      while (!done()) {
+        if (this.nowMs > deadline || this.agenda.size === 0) throw new InvariantViolation('liveness', `${what} within ${livenessMsMax} ms after healing (${this.livenessState()})`);
+        this.step();
+      }
+    };
+    until(() => this.clients.livenessRoundDone(), 'clients did not complete a write and a read');
+    this.clients.stopAndReadAll();
+    until(() => this.clients.finalReadsDone(), 'final reads of every key did not complete');
+    until(() => this.converged(), 'members did not converge on one applied index');
+  }
+
+  private livenessState(): string {
+    const l = this.leader();
+    const parts = this.aliveNodes().map((n) => {
+      const s = n.status();
+      return `n${n.id}:${s.role[0] ?? '?'}${s.term}/c${s.commit}/a${n.kv.appliedIndex}`;
+    });
+    const prs = l === null || l.status.progress === null ? [] : [...l.status.progress].map(([id, p]) => `n${id}:${p.state}/m${p.match}/n${p.next}/f${p.inflightMsgs}${p.pendingSnapshot > 0 ? `/s${p.pendingSnapshot}` : ''}`);
+    return `leader ${l === null ? 'none' : `n${l.node.id}`}; ${parts.join(' ')}; progress ${prs.join(' ')}; ${this.clients.progressText()}`;
+  }
+
+  private members(): number[] {
+    if (this.latestConf === null) return [...this.joined];
+    return membersOf(this.latestConf.conf);
+  }
+
+  private converged(): boolean {
+    const l = this.leader();
+    if (l === null) return false;
+    return this.members().every((id) => {
+      const n = this.nodes.get(id);
+      return n !== undefined && n.alive && n.kv.appliedIndex === l.status.commit;
+    });
+  }
+
+  /** Every acknowledged write is in the final state exactly once; refused ones never; replicas agree. */
+  private finalChecks(): void {
+    const replicas = this.members().map((id) => this.nodes.get(id)).filter((n): n is SimNode => n !== undefined);
+    const first = replicas[0];
+    if (first === undefined) throw new InvariantViolation('sim', 'no members at the end');
+    for (const n of replicas) {
+      if (JSON.stringify([...n.kv.data].sort()) !== JSON.stringify([...first.kv.data].sort())) {
+        throw new InvariantViolation('state machine safety', `replicas n${first.id} and n${n.id} end with different data`);
+      }
+    }
+    for (const [opId, count] of first.kv.applyCounts) {
+      if (count > 1) throw new InvariantViolation('exactly once', `write op ${opId} was applied ${count} times`);
+      if (this.clients.failedPuts.has(opId)) throw new InvariantViolation('exactly once', `write op ${opId} was reported failed but was applied`);
+    }
+    for (const opId of this.clients.acked) {
+      if (first.kv.applyCounts.get(opId) !== 1) throw new InvariantViolation('exactly once', `acknowledged write op ${opId} is not in the final state`);
+    }
+    this.log(`end: ${replicas.length} replicas agree at applied ${first.kv.appliedIndex}, ${this.clients.acked.size} acknowledged writes present once`);
+  }
+}
+
+function adapter(node: SimNode): CheckedNode {
+  return node;
+}
+
+export function describeMessage(m: Message): string {
+  let s = `${m.type} ${m.from}->${m.to} t${m.term}`;
+  if (m.type === 'append' || m.type === 'vote' || m.type === 'pre-vote') s += ` i${m.index}/${m.logTerm}`;
+  if (m.type === 'append-resp') s += ` i${m.index} hint${m.rejectHint}`;
+  if (m.entries.length > 0) s += ` e${m.entries.length}`;
+  if (m.type === 'append' || m.type === 'heartbeat') s += ` c${m.commit}`;
+  if (m.reject) s += ' reject';
+  if (m.snapshot !== null) s += ` snap${m.snapshot.index}@${m.snapshot.offset}/${m.snapshot.totalBytes}`;
+  return s;
+}
+
+function toViolation(err: unknown): { invariant: string; detail: string } {
+  if (err instanceof InvariantViolation) return { invariant: err.invariant, detail: err.message.slice(err.invariant.length + 2) };
+  if (err instanceof AssertionFailed) return { invariant: 'assertion', detail: err.message };
+  if (err instanceof Error) return { invariant: 'exception', detail: `${err.name}: ${err.message}\n${err.stack ?? ''}` };
+  return { invariant: 'exception', detail: String(err) };
+}
+
+/** One run from options: the entry point of the CLI and the tests. */
+export function runSimulation(opts: SimOptions): SimResult {
+  return new Simulation(opts).run(opts.steps);
+}
