@@ -120,9 +120,10 @@ export class Raft {
     this.log.truncateAndAppend([entry]);
     this.log.commitTo(1);
     this.term = 1;
-    const r = applyConfChange(this.conf, decodeConfChange(data));
-    assert(r.ok, 'raft: bad bootstrap membership');
-    this.switchConf(r.confState, 0);
+    // Take the membership now (a new group must be able to elect at once); applying entry 1
+    // again later is then a no-op.
+    this.applyConfEntry(entry);
+    assert(this.confIndex === 1, 'raft: bad bootstrap membership');
   }
 
   // ---- messages ----
@@ -273,7 +274,7 @@ export class Raft {
 
   /** A committed but unapplied conf change means our membership may be stale: do not campaign. */
   private hasUnappliedConfChange(): boolean {
-    const lo = Math.max(this.log.applied, this.log.snapIndex) + 1;
+    const lo = Math.max(this.log.applied, this.log.snapIndex, this.confIndex) + 1;
     for (let i = lo; i <= this.log.committed; i++) {
       if (this.log.slice(i, i + 1, 1)[0]?.type === 'conf-change') return true;
     }
