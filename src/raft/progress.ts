@@ -17,6 +17,8 @@ export class Progress {
   recentActive = false;
   /** Probe: one append is outstanding; wait for a response or the next heartbeat response. */
   probeSent = false;
+  /** Send one append at the next flush even if empty or the window is full (after a heartbeat answer). */
+  forceAppend = false;
   readonly inflights: Inflights;
   /** Highest heartbeat round acknowledged in the current term. */
   ackedSeq = 0;
@@ -33,6 +35,7 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.probeSent = false;
+    this.forceAppend = false;
     this.snapshot = null;
     this.snapshotOffset = 0;
     this.snapshotChunkSent = false;

@@ -61,6 +61,9 @@ function handleHeartbeatResp(r: Raft, pr: Progress, m: Message): void {
   // A heartbeat response unblocks a probe or a snapshot chunk whose message may have been lost.
   pr.probeSent = false;
   pr.snapshotChunkSent = false;
+  // An append that was lost in replicate state leaves a gap the follower cannot report; one
+  // append (even empty, even with a full window) now makes it reject and us probe again.
+  if (pr.match < r.log.lastIndex() || pr.state === 'probe') pr.forceAppend = true;
   if (m.seq > pr.ackedSeq) {
     pr.ackedSeq = m.seq;
     releaseReads(r);
@@ -134,6 +137,11 @@ export function flushAppends(r: Raft): void {
       continue;
     }
     let sendIfEmpty = r.commitBroadcast;
+    if (pr.forceAppend) {
+      pr.forceAppend = false;
+      if (pr.inflights.full()) sendEmptyAppend(r, id, pr);
+      else sendIfEmpty = true;
+    }
     while (sendAppend(r, id, pr, sendIfEmpty)) {
       sendIfEmpty = false;
       if (pr.state !== 'replicate') break;
@@ -160,6 +168,13 @@ function sendAppend(r: Raft, to: NodeId, pr: Progress, sendIfEmpty: boolean): bo
   r.send('append', to, { term: r.term, index: prevIndex, logTerm: prevTerm, entries, commit: r.log.committed });
   pr.sentEntries(entries.length, bytes);
   return true;
+}
+
+function sendEmptyAppend(r: Raft, to: NodeId, pr: Progress): void {
+  const prevIndex = pr.next - 1;
+  const prevTerm = r.log.term(prevIndex);
+  if (prevTerm === null) return;
+  r.send('append', to, { term: r.term, index: prevIndex, logTerm: prevTerm, commit: r.log.committed });
 }
 
 function startSnapshot(r: Raft, to: NodeId, pr: Progress): void {
