@@ -38,3 +38,13 @@ test('incremental: crc(b, crc(a)) equals crc(a ++ b), and start/end select a ran
     assert.equal(crc32c(data, crc32c(data, 0, 0, split), split, data.length), whole);
   }
 });
+
+test('unaligned views and long inputs agree with the reference', () => {
+  const backing = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff));
+  for (const offset of [0, 1, 2, 3, 5, 8]) {
+    for (const length of [31, 32, 33, 64, 1000, 4093]) {
+      const view = backing.subarray(offset, offset + length);
+      assert.equal(crc32c(view), crc32cReference(view), `offset ${offset} length ${length}`);
+    }
+  }
+});
