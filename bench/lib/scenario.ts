@@ -55,12 +55,18 @@ export class ScenarioContext {
     return [...this.reports.values()].filter((r) => r.version !== undefined && r.status !== 'failed').map((r) => r.id);
   }
 
+  /** A fresh empty directory under the run's temp root (removed when the run ends). */
+  scratch(name: string): string {
+    const dir = path.join(this.tmpRoot, `${name}-${++this.dirCount}`);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   /** Starts a system in a fresh directory; on failure records why and returns undefined. */
   async start(id: string, opts: Omit<StartOptions, 'dir'> = {}): Promise<RunningSystem | undefined> {
     const def = systems[id];
     if (def === undefined) throw new Error(`unknown system ${id}`);
-    const dir = path.join(this.tmpRoot, `${id}-${++this.dirCount}`);
-    fs.mkdirSync(dir, { recursive: true });
+    const dir = this.scratch(id);
     try {
       return await def.start({ ...opts, dir });
     } catch (err) {

@@ -6,8 +6,10 @@ import type { Scenario } from '../lib/scenario.ts';
 import { commandsScenario } from './commands.ts';
 import { memoryScenario } from './memory.ts';
 import { mixedScenario } from './mixed.ts';
+import { evictionScenario } from './eviction.ts';
+import { durableScenario } from './durable.ts';
 
-export const scenarios: readonly Scenario[] = [commandsScenario, mixedScenario, memoryScenario];
+export const scenarios: readonly Scenario[] = [commandsScenario, durableScenario, mixedScenario, memoryScenario, evictionScenario];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);
