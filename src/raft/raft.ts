@@ -573,6 +573,8 @@ export class Raft {
       if (pr !== undefined) pr.isLearner = isLearner;
       else this.prs.set(id, this.newProgress(id, isLearner));
     }
+    // Keep progress in id order: deterministic and readable iteration.
+    this.prs = new Map([...this.prs].sort((x, y) => x[0] - y[0]));
     if (this.role !== 'leader') return;
     if (!this.isVoter(this.id)) {
       this.becomeFollower(this.term, NONE); // removed: step down; the others elect a leader
@@ -580,13 +582,14 @@ export class Raft {
     }
     if (this.leadTransferee !== NONE && !conf.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
     maybeCommit(this); // the quorum changed
-    this.commitBroadcast = true;
   }
 
   private newProgress(id: NodeId, isLearner: boolean): Progress {
     const pr = new Progress(this.log.lastIndex() + 1, isLearner, this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
     if (id === this.id) pr.match = this.log.lastIndex();
     pr.recentActive = id === this.id;
+    // A new member gets an empty probe at once rather than at the next heartbeat answer.
+    pr.forceAppend = this.role === 'leader' && id !== this.id;
     return pr;
   }
 
