@@ -24,6 +24,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
       } catch (e) {
         throw new Error(`${file}:${d.line}: ${d.raw}: ${e instanceof Error ? e.stack : String(e)}`, { cause: e });
       }
+      if (!file.startsWith('mutant') && actual.includes('VIOLATION')) assert.fail(`${file}:${d.line}: ${d.raw}:\n${actual}`);
       outputs.push(actual === '' ? 'ok' : actual);
       if (!rewrite) assert.equal(outputs[outputs.length - 1], d.expected, `${file}:${d.line}: ${d.raw}`);
     }

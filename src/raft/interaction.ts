@@ -44,8 +44,13 @@ export class InteractionEnv {
     try {
       this.dispatch(d);
     } catch (e) {
-      if (!(e instanceof Error) || e.name === 'AssertionFailed' || e.name === 'SafetyViolation') throw e;
-      this.print(`error: ${e.message}`);
+      if (!(e instanceof Error)) throw e;
+      // A broken safety property (seen by the harness, or by an assertion in the core) is
+      // printed, so that scripts for mutants can show it; the runner fails any other script
+      // whose output holds one.
+      if (e.name === 'SafetyViolation') this.print(`VIOLATION: ${e.message}`);
+      else if (e.name === 'AssertionFailed') this.print(`VIOLATION (core assertion): ${e.message}`);
+      else this.print(`error: ${e.message}`);
     }
     return this.out.join('\n');
   }

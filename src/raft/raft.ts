@@ -99,8 +99,9 @@ export class Raft {
     this.term = hs.term;
     this.vote = hs.vote;
     if (snap !== null) this.switchConf(snap.confState, snap.index);
-    // A state machine that survived the restart has applied conf changes past the snapshot too.
-    for (let i = this.log.snapIndex + 1; i <= this.log.applied; i++) {
+    // Committed membership changes are final: take them now rather than when re-applied, so
+    // that a restarted node knows its membership before its first Ready.
+    for (let i = this.log.snapIndex + 1; i <= this.log.committed; i++) {
       const e = this.log.slice(i, i + 1, 1)[0] as Entry;
       if (e.type === 'conf-change') this.applyConfEntry(e);
     }
