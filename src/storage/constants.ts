@@ -28,7 +28,7 @@ export const replayReadChunkBytes = 1 * MiB;
 export const snapshotWriteBufferBytes = 1 * MiB;
 /** Snapshot readers yield chunks of this size by default (configurable per read). */
 export const snapshotReadChunkBytes = 256 * KiB;
-/** Length limit of a Raft vote (a node id) in a hard-state record, in UTF-8 bytes. */
-export const voteBytesMax = 255;
+/** Bound of a snapshot's extra metadata (Raft's ConfState and the like). */
+export const snapshotExtraBytesMax = 1 * MiB;
 /** Group ids are u32 on disk. */
 export const groupIdMax = 0xffffffff;

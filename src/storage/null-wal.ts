@@ -2,7 +2,7 @@
 // nothing, and a restarted node rejoins its groups empty and is caught up by snapshot.
 
 import type { FloeError } from '../util/errors.ts';
-import type { WalStats, WriteAheadLog } from './wal.ts';
+import type { AppendOptions, WalStats, WriteAheadLog } from './wal.ts';
 import type { WalRecord } from './types.ts';
 
 export class NullWal implements WriteAheadLog {
@@ -11,7 +11,7 @@ export class NullWal implements WriteAheadLog {
   private recordsAppended = 0;
   private batchesWritten = 0;
 
-  append(records: readonly WalRecord[]): Promise<void> {
+  append(records: readonly WalRecord[], _options?: AppendOptions): Promise<void> {
     this.recordsAppended += records.length;
     if (records.length > 0) this.batchesWritten++;
     return Promise.resolve();

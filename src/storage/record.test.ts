@@ -7,8 +7,8 @@ import { AssertionFailed } from '../util/assert.ts';
 const samples: WalRecord[] = [
   { type: 'entry', group: 7, term: 3, index: 42, kind: 2, data: Buffer.from('SET k v') },
   { type: 'entry', group: 0xffffffff, term: 2 ** 53 - 1, index: 2 ** 40 + 5, kind: 0, data: Buffer.alloc(0) },
-  { type: 'hardState', group: 1, term: 9, vote: 'n2', commit: 40 },
-  { type: 'hardState', group: 1, term: 10, vote: null, commit: 41 },
+  { type: 'hardState', group: 1, term: 9, vote: 2, commit: 40 },
+  { type: 'hardState', group: 1, term: 10, vote: 0, commit: 41 },
   { type: 'snapshot', group: 3, term: 4, index: 1000 },
   { type: 'truncate', group: 3, term: 5, index: 17 },
   { type: 'dropGroup', group: 12 },
@@ -67,7 +67,7 @@ test('malformed records are refused before they reach the disk', () => {
     { type: 'entry', group: 1, term: 1.5, index: 1, kind: 0, data: Buffer.alloc(0) },
     { type: 'entry', group: 1, term: 1, index: 2 ** 53, kind: 0, data: Buffer.alloc(0) },
     { type: 'entry', group: 1, term: 1, index: 1, kind: 256, data: Buffer.alloc(0) },
-    { type: 'hardState', group: 1, term: 1, vote: '', commit: 0 },
+    { type: 'hardState', group: 1, term: 1, vote: -1, commit: 0 },
     { type: 'truncate', group: 1, term: 1, index: 0 },
   ];
   for (const r of bad) assert.throws(() => encodeRecord(r, buf, 0), AssertionFailed, JSON.stringify(r));

@@ -3,7 +3,7 @@
 
 import { assert } from '../util/assert.ts';
 import { crc32c } from '../util/crc32c.ts';
-import { groupIdMax, recordPayloadBytesMax, voteBytesMax } from './constants.ts';
+import { groupIdMax, recordPayloadBytesMax } from './constants.ts';
 import type { WalRecord } from './types.ts';
 
 /** length u32 + crc u32 + type u8 + kind u8 + reserved u16 + group u32 + term u64 + index u64. */
@@ -21,16 +21,16 @@ const typeCodes = { entry: 1, hardState: 2, snapshot: 3, truncate: 4, dropGroup:
 const typeNames = [null, 'entry', 'hardState', 'snapshot', 'truncate', 'dropGroup'] as const;
 const twoTo32 = 0x100000000;
 
-export function encodedRecordBytes(record: WalRecord): number {
-  return recordHeaderBytes + payloadOf(record).length;
+/** A hard-state record's payload is the vote, a u64 node id (0: none). */
+const votePayloadBytes = 8;
+
+function payloadBytes(record: WalRecord): number {
+  if (record.type === 'entry') return record.data.length;
+  return record.type === 'hardState' ? votePayloadBytes : 0;
 }
 
-const emptyPayload = new Uint8Array(0);
-
-function payloadOf(record: WalRecord): Uint8Array {
-  if (record.type === 'entry') return record.data;
-  if (record.type === 'hardState') return record.vote === null ? emptyPayload : Buffer.from(record.vote, 'utf8');
-  return emptyPayload;
+export function encodedRecordBytes(record: WalRecord): number {
+  return recordHeaderBytes + payloadBytes(record);
 }
 
 function writeU64(buf: Buffer, value: number, at: number): void {
@@ -47,9 +47,9 @@ function isU64Safe(n: number): boolean {
 }
 
 /** Asserts what the Raft core must never produce; run right before encoding. */
-function assertWritable(record: WalRecord, payload: Uint8Array): void {
+function assertWritable(record: WalRecord, payload: number): void {
   assert(Number.isInteger(record.group) && record.group >= 0 && record.group <= groupIdMax, `bad group ${record.group}`);
-  assert(payload.length <= recordPayloadBytesMax, `record payload ${payload.length} bytes exceeds the limit`);
+  assert(payload <= recordPayloadBytesMax, `record payload ${payload} bytes exceeds the limit`);
   if (record.type === 'dropGroup') return;
   assert(isU64Safe(record.term), `bad term ${record.term}`);
   const index = record.type === 'hardState' ? record.commit : record.index;
@@ -59,19 +59,16 @@ function assertWritable(record: WalRecord, payload: Uint8Array): void {
     assert(Number.isInteger(record.kind) && record.kind >= 0 && record.kind <= 255, `bad entry kind ${record.kind}`);
   }
   if (record.type === 'truncate') assert(record.index >= 1, 'truncate index must be ≥ 1');
-  if (record.type === 'hardState') {
-    assert(record.vote !== '', 'an empty vote is written as null');
-    assert(payload.length <= voteBytesMax, 'vote too long');
-  }
+  if (record.type === 'hardState') assert(isU64Safe(record.vote), `bad vote ${record.vote}`);
 }
 
 /** Encodes `record` into `buf` at `at` (the caller sized it); returns the end offset. */
 export function encodeRecord(record: WalRecord, buf: Buffer, at: number): number {
-  const payload = payloadOf(record);
+  const payload = payloadBytes(record);
   assertWritable(record, payload);
-  const end = at + recordHeaderBytes + payload.length;
+  const end = at + recordHeaderBytes + payload;
   assert(end <= buf.length, 'encode buffer too small');
-  buf.writeUInt32LE(recordBodyBytesMin + payload.length, at);
+  buf.writeUInt32LE(recordBodyBytesMin + payload, at);
   buf[at + 8] = typeCodes[record.type];
   buf[at + 9] = record.type === 'entry' ? record.kind : 0;
   buf.writeUInt16LE(0, at + 10);
@@ -79,7 +76,8 @@ export function encodeRecord(record: WalRecord, buf: Buffer, at: number): number
   writeU64(buf, record.type === 'dropGroup' ? 0 : record.term, at + 16);
   const index = record.type === 'hardState' ? record.commit : record.type === 'dropGroup' ? 0 : record.index;
   writeU64(buf, index, at + 24);
-  buf.set(payload, at + recordHeaderBytes);
+  if (record.type === 'entry') buf.set(record.data, at + recordHeaderBytes);
+  else if (record.type === 'hardState') writeU64(buf, record.vote, at + recordHeaderBytes);
   buf.writeUInt32LE(recordCrc(buf, at, end), at + 4);
   return end;
 }
@@ -136,8 +134,9 @@ function parseBody(buf: Buffer, at: number, end: number): WalRecord | string {
     return { type, group, term, index, kind, data };
   }
   if (type === 'hardState') {
-    if (end - payloadStart > voteBytesMax) return 'vote too long';
-    const vote = end === payloadStart ? null : buf.toString('utf8', payloadStart, end);
+    if (end - payloadStart !== votePayloadBytes) return 'hard state without an 8-byte vote';
+    const vote = readU64(buf, payloadStart);
+    if (!isU64Safe(vote)) return 'vote beyond 2^53';
     return { type, group, term, vote, commit: index };
   }
   if (end !== payloadStart) return `unexpected payload on a ${type} record`;

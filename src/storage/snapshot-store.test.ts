@@ -17,8 +17,8 @@ function randomChunks(seed: number, count: number, sizeMax: number): Buffer[] {
   return Array.from({ length: count }, () => Buffer.from(Array.from({ length: random.int(sizeMax) }, () => random.int(256))));
 }
 
-async function save(store: SnapshotStore, meta: SnapshotMeta, chunks: Buffer[]): Promise<void> {
-  const writer = await store.create(meta);
+async function save(store: SnapshotStore, meta: SnapshotMeta, chunks: Buffer[], extra?: Buffer): Promise<void> {
+  const writer = await store.create(meta, extra);
   for (const c of chunks) await writer.write(c);
   await writer.commit();
 }
@@ -40,17 +40,18 @@ test('a snapshot written in chunks reads back identical, in chunks of any size',
     // Small chunks are coalesced, big ones (past the 1 MiB buffer) go straight out.
     const chunks = [...randomChunks(1, 200, 3000), Buffer.alloc(3 * 1024 * 1024, 7), ...randomChunks(2, 20, 100), Buffer.alloc(0)];
     const meta = { group: 5, index: 1234, term: 7 };
-    await save(store, meta, chunks);
+    await save(store, meta, chunks, Buffer.from('voters 1,2,3'));
     const expected = Buffer.concat(chunks);
     assert.ok((await readAll(store, meta)).equals(expected));
     assert.ok((await readAll(store, meta, 1000)).equals(expected));
     assert.deepEqual(await store.list(5), [meta]);
-    assert.deepEqual(await store.latest(5), meta);
+    const info = await store.latest(5);
+    assert.deepEqual({ ...info, extra: info?.extra.toString() }, { ...meta, extra: 'voters 1,2,3', bodyBytes: expected.length });
     assert.deepEqual(await store.groups(), [5]);
     const files = await readdir(join(dir, 'snap', '5'));
     assert.deepEqual(files, ['00000000000004d2-0000000000000007.snap'], 'no temp file left');
     const size = (await readFile(join(dir, 'snap', '5', files[0] as string))).length;
-    assert.equal(size, snapshotHeaderBytes + expected.length + snapshotTrailerBytes);
+    assert.equal(size, snapshotHeaderBytes + 'voters 1,2,3'.length + expected.length + snapshotTrailerBytes);
   });
 });
 
@@ -88,7 +89,7 @@ test('a snapshot that fails its checksum is skipped for an older valid one, and 
     const bytes = await readFile(store.path(newer));
     bytes[snapshotHeaderBytes + 100] = (bytes[snapshotHeaderBytes + 100] as number) ^ 0x10;
     await writeFile(store.path(newer), bytes);
-    assert.deepEqual(await store.latest(2), old);
+    assert.deepEqual((await store.latest(2))?.index, old.index);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] as string, /checksum mismatch/);
     await assert.rejects(readAll(store, newer), (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_SNAPSHOT_CORRUPT');
@@ -114,7 +115,7 @@ test('a failed write or fdatasync leaves no visible snapshot and reports FLOE_ER
     disk.inject({ op: 'datasync', code: 'EIO', pathIncludes: '.tmp' });
     await assert.rejects(save(store, { group: 3, index: 9, term: 1 }, [Buffer.from('x')]), (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_DISK');
     assert.deepEqual(await readdir(join(dir, 'snap', '3')), ['0000000000000005-0000000000000001.snap']);
-    assert.deepEqual(await store.latest(3), { group: 3, index: 5, term: 1 });
+    assert.deepEqual((await store.latest(3))?.index, 5);
     await store.removeGroup(3);
     assert.deepEqual(await store.groups(), []);
   });
@@ -128,4 +129,18 @@ test('the in-memory disk (fsync none) stores snapshots the same way', async () =
   await save(store, { group: 9, index: 4, term: 1 }, chunks);
   assert.deepEqual(await store.list(9), [{ group: 9, index: 4, term: 1 }]);
   assert.ok((await readAll(store, { group: 9, index: 4, term: 1 }, 777)).equals(Buffer.concat(chunks)));
+});
+
+test('damaged extra metadata makes the snapshot invalid', async () => {
+  await withTempDir(async (dir) => {
+    const store = storeIn(dir);
+    await store.init();
+    const meta = { group: 6, index: 2, term: 1 };
+    await save(store, meta, [Buffer.from('body')], Buffer.from('extra!'));
+    const bytes = await readFile(store.path(meta));
+    bytes[snapshotHeaderBytes + 2] = (bytes[snapshotHeaderBytes + 2] as number) ^ 4;
+    await writeFile(store.path(meta), bytes);
+    await assert.rejects(store.info(meta), /extra metadata checksum/);
+    assert.equal(await storeIn(dir).latest(6), null);
+  });
 });

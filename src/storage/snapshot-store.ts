@@ -7,13 +7,17 @@ import { joinPath } from '../io/disk.ts';
 import { assert } from '../util/assert.ts';
 import { crc32c } from '../util/crc32c.ts';
 import { FloeError } from '../util/errors.ts';
-import { groupIdMax, snapshotReadChunkBytes, snapshotWriteBufferBytes } from './constants.ts';
+import { groupIdMax, snapshotExtraBytesMax, snapshotReadChunkBytes, snapshotWriteBufferBytes } from './constants.ts';
 import type { SnapshotMeta } from './types.ts';
 
 export const snapshotMagic = 0x4e534c46; // "FLSN" as little-endian bytes
 export const snapshotTrailerMagic = 0x45534c46; // "FLSE"
 export const snapshotVersion = 1;
-/** magic u32, version u16, reserved u16, group u32, reserved u32, index u64, term u64, header crc u32, reserved u32. */
+/**
+ * magic u32, version u16, reserved u16, group u32, extra length u32, index u64, term u64,
+ * header crc u32 (bytes 0..32), extra crc u32; then the extra bytes (the driver's metadata,
+ * e.g. Raft's ConfState), then the body.
+ */
 export const snapshotHeaderBytes = 40;
 /** body length u64, crc32c u32 (header + body + length), magic u32. */
 export const snapshotTrailerBytes = 16;
@@ -43,25 +47,32 @@ function newerFirst(a: SnapshotMeta, b: SnapshotMeta): number {
   return b.index - a.index || b.term - a.term;
 }
 
-export function encodeSnapshotHeader(meta: SnapshotMeta): Buffer {
+/** Header plus extra, ready to be the first bytes of the file. */
+export function encodeSnapshotHeader(meta: SnapshotMeta, extra: Uint8Array): Buffer {
   assert(Number.isInteger(meta.group) && meta.group >= 0 && meta.group <= groupIdMax, 'bad snapshot group');
   assert(Number.isSafeInteger(meta.index) && meta.index >= 1, 'bad snapshot index');
   assert(Number.isSafeInteger(meta.term) && meta.term >= 0, 'bad snapshot term');
-  const buf = Buffer.alloc(snapshotHeaderBytes);
+  assert(extra.length <= snapshotExtraBytesMax, 'snapshot extra metadata too large');
+  const buf = Buffer.alloc(snapshotHeaderBytes + extra.length);
   buf.writeUInt32LE(snapshotMagic, 0);
   buf.writeUInt16LE(snapshotVersion, 4);
   buf.writeUInt32LE(meta.group, 8);
+  buf.writeUInt32LE(extra.length, 12);
   writeU64(buf, meta.index, 16);
   writeU64(buf, meta.term, 24);
   buf.writeUInt32LE(crc32c(buf, 0, 0, 32), 32);
+  buf.set(extra, snapshotHeaderBytes);
+  buf.writeUInt32LE(crc32c(extra), 36);
   return buf;
 }
 
-/** Null if the header is valid and names `meta`; else what is wrong. */
+/** Null if the fixed header is valid and names `meta`; else what is wrong. */
 export function checkSnapshotHeader(buf: Buffer, meta: SnapshotMeta): string | null {
   if (buf.readUInt32LE(0) !== snapshotMagic) return 'bad magic';
   if (buf.readUInt16LE(4) !== snapshotVersion) return `unsupported version ${buf.readUInt16LE(4)}`;
   if (crc32c(buf, 0, 0, 32) !== buf.readUInt32LE(32)) return 'header checksum mismatch';
+  if (buf.readUInt16LE(6) !== 0) return 'reserved bits set';
+  if (buf.readUInt32LE(12) > snapshotExtraBytesMax) return `extra metadata of ${buf.readUInt32LE(12)} bytes`;
   const group = buf.readUInt32LE(8);
   const index = readU64(buf, 16);
   const term = readU64(buf, 24);
@@ -69,6 +80,12 @@ export function checkSnapshotHeader(buf: Buffer, meta: SnapshotMeta): string | n
     return `header says group ${group} index ${index} term ${term}, the file name group ${meta.group} index ${meta.index} term ${meta.term}`;
   }
   return null;
+}
+
+/** A checked snapshot's metadata: name, extra bytes and body size. */
+export interface SnapshotInfo extends SnapshotMeta {
+  extra: Buffer;
+  bodyBytes: number;
 }
 
 export interface SnapshotStoreOptions {
@@ -128,10 +145,10 @@ export class SnapshotStore {
   }
 
   /** The newest snapshot of a group that passes its checksum; invalid ones are skipped with a warning. */
-  async latest(group: number): Promise<SnapshotMeta | null> {
+  async latest(group: number): Promise<SnapshotInfo | null> {
     for (const meta of await this.list(group)) {
       const problem = await this.verify(meta);
-      if (problem === null) return meta;
+      if (problem === null) return this.info(meta);
       this.warn(`snapshot ${this.path(meta)} skipped: ${problem}`);
     }
     return null;
@@ -148,9 +165,16 @@ export class SnapshotStore {
     }
   }
 
-  /** Starts writing a snapshot; nothing is visible until commit(). */
-  async create(meta: SnapshotMeta): Promise<SnapshotWriter> {
-    const header = encodeSnapshotHeader(meta);
+  /** Header, extra metadata and body size, checked but without reading the body. */
+  async info(meta: SnapshotMeta): Promise<SnapshotInfo> {
+    const opened = await this.openChecked(meta);
+    await opened.file.close();
+    return { ...meta, extra: opened.extra, bodyBytes: opened.bodyBytes };
+  }
+
+  /** Starts writing a snapshot; nothing is visible until commit(). `extra`: small metadata kept apart from the body. */
+  async create(meta: SnapshotMeta, extra: Uint8Array = new Uint8Array(0)): Promise<SnapshotWriter> {
+    const header = encodeSnapshotHeader(meta, extra);
     await this.disk.mkdir(this.groupDir(meta.group));
     // The group directory must itself survive a crash before a snapshot in it counts.
     await this.disk.syncDir(this.dir);
@@ -188,15 +212,32 @@ export class SnapshotStore {
   }
 
   /**
-   * Streams the body of a snapshot in chunks. The header is checked first; the checksum
-   * covers the whole file and is only known at the end, so the last step throws
+   * Streams the body of a snapshot in chunks. Header, extra and trailer are checked first;
+   * the checksum covers the whole file and is only known at the end, so the last step throws
    * FLOE_ERR_SNAPSHOT_CORRUPT if it fails: a consumer must not trust the data before the
    * iteration completes.
    */
   async *read(meta: SnapshotMeta, chunkBytes = snapshotReadChunkBytes): AsyncGenerator<Buffer> {
     assert(chunkBytes >= 1, 'bad chunk size');
+    const { file, head, trailer, bodyBytes } = await this.openChecked(meta);
+    try {
+      let crc = crc32c(head);
+      const end = head.length + bodyBytes;
+      for (let at = head.length; at < end; at += chunkBytes) {
+        const chunk = await readExactly(file, at, Math.min(chunkBytes, end - at));
+        crc = crc32c(chunk, crc);
+        yield chunk;
+      }
+      crc = crc32c(trailer, crc, 0, 8);
+      if (crc !== trailer.readUInt32LE(8)) throw snapshotCorrupt(file.path, 'checksum mismatch');
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Opens a snapshot and checks everything but the body; the caller closes the file. */
+  private async openChecked(meta: SnapshotMeta): Promise<{ file: DiskFile; head: Buffer; extra: Buffer; trailer: Buffer; bodyBytes: number }> {
     const path = this.path(meta);
-    const corrupt = (why: string): FloeError => new FloeError('FLOE_ERR_SNAPSHOT_CORRUPT', `snapshot ${path}: ${why}`);
     let file: DiskFile;
     try {
       file = await this.disk.open(path, 'read');
@@ -205,26 +246,29 @@ export class SnapshotStore {
     }
     try {
       const size = await file.size();
-      if (size < snapshotHeaderBytes + snapshotTrailerBytes) throw corrupt(`only ${size} bytes`);
-      const header = await readExactly(file, 0, snapshotHeaderBytes);
-      const headerProblem = checkSnapshotHeader(header, meta);
-      if (headerProblem !== null) throw corrupt(headerProblem);
+      if (size < snapshotHeaderBytes + snapshotTrailerBytes) throw snapshotCorrupt(path, `only ${size} bytes`);
+      const fixed = await readExactly(file, 0, snapshotHeaderBytes);
+      const headerProblem = checkSnapshotHeader(fixed, meta);
+      if (headerProblem !== null) throw snapshotCorrupt(path, headerProblem);
+      const extraBytes = fixed.readUInt32LE(12);
+      const headBytes = snapshotHeaderBytes + extraBytes;
+      if (size < headBytes + snapshotTrailerBytes) throw snapshotCorrupt(path, 'shorter than its header');
+      const extra = await readExactly(file, snapshotHeaderBytes, extraBytes);
+      if (crc32c(extra) !== fixed.readUInt32LE(36)) throw snapshotCorrupt(path, 'extra metadata checksum mismatch');
       const trailer = await readExactly(file, size - snapshotTrailerBytes, snapshotTrailerBytes);
-      const bodyBytes = readU64(trailer, 0);
-      if (trailer.readUInt32LE(12) !== snapshotTrailerMagic) throw corrupt('bad trailer magic (incomplete file?)');
-      if (bodyBytes !== size - snapshotHeaderBytes - snapshotTrailerBytes) throw corrupt(`trailer says ${bodyBytes} body bytes, the file holds ${size - snapshotHeaderBytes - snapshotTrailerBytes}`);
-      let crc = crc32c(header);
-      for (let at = snapshotHeaderBytes; at < snapshotHeaderBytes + bodyBytes; at += chunkBytes) {
-        const chunk = await readExactly(file, at, Math.min(chunkBytes, snapshotHeaderBytes + bodyBytes - at));
-        crc = crc32c(chunk, crc);
-        yield chunk;
-      }
-      crc = crc32c(trailer, crc, 0, 8);
-      if (crc !== trailer.readUInt32LE(8)) throw corrupt('checksum mismatch');
-    } finally {
+      if (trailer.readUInt32LE(12) !== snapshotTrailerMagic) throw snapshotCorrupt(path, 'bad trailer magic (incomplete file?)');
+      const bodyBytes = size - headBytes - snapshotTrailerBytes;
+      if (readU64(trailer, 0) !== bodyBytes) throw snapshotCorrupt(path, `trailer says ${readU64(trailer, 0)} body bytes, the file holds ${bodyBytes}`);
+      return { file, head: Buffer.concat([fixed, extra]), extra, trailer, bodyBytes };
+    } catch (error) {
       await file.close();
+      throw error;
     }
   }
+}
+
+function snapshotCorrupt(path: string, why: string): FloeError {
+  return new FloeError('FLOE_ERR_SNAPSHOT_CORRUPT', `snapshot ${path}: ${why}`);
 }
 
 async function readExactly(file: DiskFile, position: number, length: number): Promise<Buffer> {

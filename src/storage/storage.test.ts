@@ -28,19 +28,19 @@ async function text(chunks: AsyncIterable<Buffer>): Promise<string> {
 test('boot = newest snapshot + the WAL after it; compaction frees segments', async () => {
   await withTempDir(async (dir) => {
     const s = await open(dir);
-    for (let i = 1; i <= 80; i++) await s.wal.append([entry(1, 2, i), { type: 'hardState', group: 1, term: 2, vote: 'n1', commit: i }]);
+    for (let i = 1; i <= 80; i++) await s.wal.append([entry(1, 2, i), { type: 'hardState', group: 1, term: 2, vote: 1, commit: i }]);
     const segmentsBefore = s.wal.stats().segments;
-    await s.saveSnapshot({ group: 1, index: 70, term: 2 }, [Buffer.from('state '), Buffer.from('at 70')]);
+    await s.saveSnapshot({ group: 1, index: 70, term: 2 }, [Buffer.from('state '), Buffer.from('at 70')], { extra: Buffer.from('conf') });
     await s.wal.append([entry(1, 2, 81)]);
     await s.close();
     assert.ok(s.wal.stats().segments < segmentsBefore, 'old segments deleted');
     const again = await open(dir);
     const g = again.groups.get(1);
     assert.ok(g !== undefined && g.snapshot !== null);
-    assert.deepEqual(g.snapshot, { group: 1, index: 70, term: 2 });
+    assert.deepEqual({ ...g.snapshot, extra: g.snapshot.extra.toString() }, { group: 1, index: 70, term: 2, extra: 'conf', bodyBytes: 11 });
     assert.equal(await text(again.snapshots.read(g.snapshot)), 'state at 70');
     assert.deepEqual(g.entries.map((e) => e.index), Array.from({ length: 11 }, (_, i) => 71 + i));
-    assert.deepEqual(g.hardState, { term: 2, vote: 'n1', commit: 80 });
+    assert.deepEqual(g.hardState, { term: 2, vote: 1, commit: 80 });
     await again.close();
   });
 });
@@ -65,11 +65,12 @@ test('a snapshot file newer than its WAL marker (crash in between) follows Raft\
     group: 1, hardState: null, snapshot: { group: 1, index: 2, term: 1 },
     entries: [3, 4, 5, 6].map((index) => ({ index, term: index < 5 ? 1 : 2, kind: 0, data: new Uint8Array() })),
   };
+  const snap = (index: number, term: number) => ({ group: 1, index, term, extra: Buffer.alloc(0), bodyBytes: 0 });
   // The log holds the snapshot's last entry with the same term: the entries after it stay.
-  assert.deepEqual(reconcile(log, { group: 1, index: 4, term: 1 }, 'x').entries.map((e) => e.index), [5, 6]);
+  assert.deepEqual(reconcile(log, snap(4, 1), 'x').entries.map((e) => e.index), [5, 6]);
   // Different term at that index, or the log too short: the whole log goes.
-  assert.deepEqual(reconcile(log, { group: 1, index: 5, term: 9 }, 'x').entries, []);
-  assert.deepEqual(reconcile(log, { group: 1, index: 9, term: 2 }, 'x').entries, []);
+  assert.deepEqual(reconcile(log, snap(5, 9), 'x').entries, []);
+  assert.deepEqual(reconcile(log, snap(9, 2), 'x').entries, []);
   // No snapshot file although the WAL was compacted past one: refuse.
   assert.throws(() => reconcile(log, null, 'snap/1'), (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_SNAPSHOT_CORRUPT');
 });

@@ -8,6 +8,7 @@ import { FloeError } from '../util/errors.ts';
 import { MemoryDisk } from './memory-disk.ts';
 import { NullWal } from './null-wal.ts';
 import { SnapshotStore } from './snapshot-store.ts';
+import type { SnapshotInfo } from './snapshot-store.ts';
 import type { FsyncMode, GroupLog, HardState, LogEntry, SnapshotMeta, WalRecord } from './types.ts';
 import { openWal } from './wal.ts';
 import type { WriteAheadLog } from './wal.ts';
@@ -26,12 +27,17 @@ export interface StorageOptions {
   onFailure?: (error: FloeError) => void;
 }
 
+export interface SaveSnapshotOptions {
+  discardLog?: boolean;
+  extra?: Uint8Array;
+}
+
 /** One group's state at boot. */
 export interface BootGroup {
   group: number;
   hardState: HardState | null;
-  /** The newest valid snapshot file; stream it with storage.snapshots.read(snapshot). */
-  snapshot: SnapshotMeta | null;
+  /** The newest valid snapshot file (with its extra metadata); stream its body with storage.snapshots.read(snapshot). */
+  snapshot: SnapshotInfo | null;
   /** Log entries after the snapshot, contiguous, truncations applied. */
   entries: LogEntry[];
 }
@@ -44,9 +50,10 @@ export interface Storage {
   /**
    * Writes a snapshot file from `chunks`, makes it durable, then appends and awaits its WAL
    * marker, after which the WAL drops segments the snapshot covers. `discardLog` (when
-   * installing a leader's snapshot) also truncates every entry after the snapshot.
+   * installing a leader's snapshot) also truncates every entry after the snapshot; `extra`
+   * is small metadata stored beside the body (Raft's ConfState).
    */
-  saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: { discardLog?: boolean }): Promise<void>;
+  saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: SaveSnapshotOptions): Promise<void>;
   /** The group left this node: its WAL state and snapshot files go. */
   dropGroup(group: number): Promise<void>;
   close(): Promise<void>;
@@ -95,7 +102,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
  * what survives: entries after the snapshot stay only if the log holds the snapshot's last
  * entry with the same term.
  */
-export function reconcile(log: GroupLog, snapshot: SnapshotMeta | null, where: string): BootGroup {
+export function reconcile(log: GroupLog, snapshot: SnapshotInfo | null, where: string): BootGroup {
   const markerIndex = log.snapshot?.index ?? 0;
   if (markerIndex > 0 && (snapshot === null || snapshot.index < markerIndex)) {
     throw new FloeError('FLOE_ERR_SNAPSHOT_CORRUPT',
@@ -123,9 +130,9 @@ class NodeStorage implements Storage {
   }
 
   async saveSnapshot(
-    meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: { discardLog?: boolean },
+    meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: SaveSnapshotOptions,
   ): Promise<void> {
-    const writer = await this.snapshots.create(meta);
+    const writer = await this.snapshots.create(meta, options?.extra);
     try {
       for await (const chunk of chunks) await writer.write(chunk);
     } catch (error) {

@@ -47,7 +47,7 @@ export function assertAppendable(groups: GroupTracks, record: WalRecord): void {
     const prev = g.hardState;
     assert(record.term >= prev.term, `${where}: term went back from ${prev.term} to ${record.term}`);
     assert(record.commit >= prev.commit, `${where}: commit went back from ${prev.commit} to ${record.commit}`);
-    assert(record.term > prev.term || prev.vote === null || record.vote === prev.vote,
+    assert(record.term > prev.term || prev.vote === 0 || record.vote === prev.vote,
       `${where}: vote changed within term ${record.term}`);
   } else if (record.type === 'snapshot') {
     assert(record.index >= 1, `${where}: snapshot index 0`);

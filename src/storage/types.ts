@@ -11,8 +11,8 @@ export type FsyncMode = 'always' | 'everysec' | 'none';
 
 export interface HardState {
   term: number;
-  /** The candidate voted for in `term`, or null. */
-  vote: string | null;
+  /** The node id voted for in `term`; 0 means none (as raft's NONE). */
+  vote: number;
   commit: number;
 }
 
@@ -44,7 +44,7 @@ export interface SnapshotMeta {
  */
 export type WalRecord =
   | { type: 'entry'; group: number; term: number; index: number; kind: number; data: Uint8Array }
-  | { type: 'hardState'; group: number; term: number; vote: string | null; commit: number }
+  | { type: 'hardState'; group: number; term: number; vote: number; commit: number }
   | { type: 'snapshot'; group: number; term: number; index: number }
   | { type: 'truncate'; group: number; term: number; index: number }
   | { type: 'dropGroup'; group: number };

@@ -45,18 +45,18 @@ test('round trip: entries and hard states of several groups survive a restart', 
     const { wal, groups } = await open(dir);
     assert.equal(groups.size, 0);
     for (let i = 1; i <= 20; i++) {
-      await wal.append([entry(1, 1, i), entry(2, 1, i), { type: 'hardState', group: 1, term: 1, vote: 'n1', commit: i }]);
+      await wal.append([entry(1, 1, i), entry(2, 1, i), { type: 'hardState', group: 1, term: 1, vote: 1, commit: i }]);
     }
-    await wal.append([{ type: 'hardState', group: 3, term: 4, vote: null, commit: 0 }]);
+    await wal.append([{ type: 'hardState', group: 3, term: 4, vote: 0, commit: 0 }]);
     await wal.close();
     const again = await open(dir);
     const v = view(again.groups);
     assert.deepEqual(Object.keys(v), ['1', '2', '3']);
     const g1 = again.groups.get(1) as GroupLog;
-    assert.deepEqual(g1.hardState, { term: 1, vote: 'n1', commit: 20 });
+    assert.deepEqual(g1.hardState, { term: 1, vote: 1, commit: 20 });
     assert.equal(g1.entries.length, 20);
     assert.equal(Buffer.from((g1.entries[19] as { data: Uint8Array }).data).toString(), 'g1.20.t1');
-    assert.deepEqual(again.groups.get(3)?.hardState, { term: 4, vote: null, commit: 0 });
+    assert.deepEqual(again.groups.get(3)?.hardState, { term: 4, vote: 0, commit: 0 });
     await again.wal.close();
   });
 });
@@ -65,7 +65,7 @@ test('segments rotate at the size limit and replay reads them all in order', asy
   await withTempDir(async (dir) => {
     const { wal } = await open(dir, { segmentBytesMax: 1024 });
     for (let i = 1; i <= 150; i++) {
-      await wal.append([entry(1, 1, i), entry(2, 2, i), { type: 'hardState', group: 2, term: 2, vote: 'n3', commit: i - 1 }]);
+      await wal.append([entry(1, 1, i), entry(2, 2, i), { type: 'hardState', group: 2, term: 2, vote: 3, commit: i - 1 }]);
     }
     const files = await segmentFiles(dir);
     assert.ok(files.length >= 10, `expected many segments, got ${files.length}`);
@@ -75,7 +75,7 @@ test('segments rotate at the size limit and replay reads them all in order', asy
     const again = await open(dir, { segmentBytesMax: 1024 });
     assert.equal(again.groups.get(1)?.entries.length, 150);
     assert.deepEqual(again.groups.get(2)?.entries.map((e) => e.index), Array.from({ length: 150 }, (_, i) => i + 1));
-    assert.deepEqual(again.groups.get(2)?.hardState, { term: 2, vote: 'n3', commit: 149 });
+    assert.deepEqual(again.groups.get(2)?.hardState, { term: 2, vote: 3, commit: 149 });
     await again.wal.close();
   });
 });
@@ -194,7 +194,7 @@ test('group commit: appends made during an in-flight fdatasync share the next on
     const rest: Promise<void>[] = [];
     for (let i = 2; i <= 101; i++) {
       await new Promise<void>((r) => setImmediate(r));
-      rest.push(wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: null, commit: i - 1 }]));
+      rest.push(wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: 0, commit: i - 1 }]));
     }
     assert.equal(firstDone, false, 'not acknowledged before its fdatasync');
     release();
@@ -311,8 +311,8 @@ test('compaction: a segment goes once every group\'s snapshot covers its entries
   await withTempDir(async (dir) => {
     const { wal } = await open(dir, { segmentBytesMax: 700 });
     for (let i = 1; i <= 60; i++) {
-      await wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: 'a', commit: i }]);
-      if (i <= 20) await wal.append([entry(2, 1, i), { type: 'hardState', group: 2, term: 3, vote: 'b', commit: i }]);
+      await wal.append([entry(1, 1, i), { type: 'hardState', group: 1, term: 1, vote: 7, commit: i }]);
+      if (i <= 20) await wal.append([entry(2, 1, i), { type: 'hardState', group: 2, term: 3, vote: 8, commit: i }]);
     }
     const before = (await segmentFiles(dir)).length;
     assert.ok(before >= 6);
@@ -328,10 +328,28 @@ test('compaction: a segment goes once every group\'s snapshot covers its entries
     const { wal: again, groups } = await open(dir, { segmentBytesMax: 700 });
     assert.deepEqual(groups.get(1)?.snapshot, { group: 1, index: 50, term: 1 });
     assert.deepEqual(groups.get(1)?.entries.map((e) => e.index), Array.from({ length: 10 }, (_, i) => 51 + i));
-    assert.deepEqual(groups.get(1)?.hardState, { term: 1, vote: 'a', commit: 60 });
+    assert.deepEqual(groups.get(1)?.hardState, { term: 1, vote: 7, commit: 60 });
     // Group 2's last records were in deleted segments: the checkpoints carried its state.
-    assert.deepEqual(groups.get(2)?.hardState, { term: 3, vote: 'b', commit: 20 });
+    assert.deepEqual(groups.get(2)?.hardState, { term: 3, vote: 8, commit: 20 });
     assert.deepEqual(groups.get(2)?.entries, []);
     await again.close();
+  });
+});
+
+test('sync: false (a commit-only hard state) is written without an fdatasync of its own', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const { wal } = await open(dir, { disk });
+    await wal.append([entry(1, 1, 1)]);
+    const base = disk.counts.datasync;
+    await wal.append([{ type: 'hardState', group: 1, term: 1, vote: 0, commit: 1 }], { sync: false });
+    assert.equal(disk.counts.datasync - base, 0);
+    // Batched with an append that needs durability, the batch is synced.
+    await Promise.all([
+      wal.append([{ type: 'hardState', group: 1, term: 1, vote: 0, commit: 1 }], { sync: false }),
+      wal.append([entry(1, 1, 2)]),
+    ]);
+    assert.equal(disk.counts.datasync - base, 1);
+    await wal.close();
   });
 });

@@ -32,8 +32,12 @@ export interface WriteAheadLog {
    * fdatasync; appends made while a batch is in flight form the next one. Within one call,
    * hard-state records are written after the others, so a torn write never leaves a commit
    * index ahead of the entries it covers. Rejects with FLOE_ERR_DISK once the log has failed.
+   *
+   * `sync: false` (raft's Ready.mustSync false: only the commit index changed) lets a batch
+   * made only of such appends resolve once written, without an fdatasync of its own; a later
+   * sync makes it durable.
    */
-  append(records: readonly WalRecord[]): Promise<void>;
+  append(records: readonly WalRecord[], options?: AppendOptions): Promise<void>;
   /** Resolves when everything appended so far is on stable storage (any mode but none). */
   sync(): Promise<void>;
   /** `everysec` mode: the driver calls this every tick; it starts an fdatasync when one is due. */
@@ -44,6 +48,11 @@ export interface WriteAheadLog {
   compactionBlockers(): number[];
   stats(): WalStats;
   close(): Promise<void>;
+}
+
+export interface AppendOptions {
+  /** Default true. False: this append does not need an fdatasync before it is acknowledged. */
+  sync?: boolean;
 }
 
 export interface WalStats {
@@ -82,6 +91,7 @@ interface Batch {
   bytes: number;
   records: WalRecord[];
   done: Deferred;
+  mustSync: boolean;
 }
 
 /** Opens (or creates) the WAL in `options.dir`, replays it, and returns it with each group's log. */
@@ -171,6 +181,7 @@ export class FileWal implements WriteAheadLog {
   private stagedBytes = 0;
   private stagedRecords: WalRecord[] = [];
   private stagedDone: Deferred | null = null;
+  private stagedMustSync = false;
 
   private sealedBatch = 0;
   private writtenBatch = 0;
@@ -209,10 +220,11 @@ export class FileWal implements WriteAheadLog {
     return this.failureError;
   }
 
-  append(records: readonly WalRecord[]): Promise<void> {
+  append(records: readonly WalRecord[], options?: AppendOptions): Promise<void> {
     assert(!this.closed, 'append after close');
     if (this.failureError !== null) return Promise.reject(this.failureError);
     if (records.length === 0) return Promise.resolve();
+    if (options?.sync !== false) this.stagedMustSync = true;
     for (const r of records) if (r.type !== 'hardState') this.stage(r);
     for (const r of records) if (r.type === 'hardState') this.stage(r);
     this.stagedDone ??= deferred();
@@ -276,8 +288,8 @@ export class FileWal implements WriteAheadLog {
     try {
       while (this.failureError === null) {
         if (this.stagedBytes > 0) {
-          await this.writeStaged();
-          if (this.fsync === 'always') await this.syncNow();
+          const mustSync = await this.writeStaged();
+          if (mustSync) await this.syncNow();
         } else if (this.syncRequested && this.syncedBatch < this.writtenBatch) {
           await this.syncNow();
         } else {
@@ -292,7 +304,8 @@ export class FileWal implements WriteAheadLog {
     }
   }
 
-  private async writeStaged(): Promise<void> {
+  /** Writes the staged batch; true if it waits for an fdatasync before it is acknowledged. */
+  private async writeStaged(): Promise<boolean> {
     const current = this.segments[this.segments.length - 1];
     assert(current !== undefined && this.file !== null, 'no open segment');
     if (current.bytes >= this.segmentBytesMax && this.batchesInSegment > 0) {
@@ -315,20 +328,27 @@ export class FileWal implements WriteAheadLog {
     this.writtenBatch = batch.no;
     this.release(batch.buf);
     this.inFlight = null;
-    if (this.fsync === 'everysec') batch.done.resolve();
-    else this.unsynced.push(batch.done);
+    if (this.fsync === 'always' && batch.mustSync) {
+      this.unsynced.push(batch.done);
+      return true;
+    }
+    batch.done.resolve();
+    return false;
   }
 
   /** Takes the staged records as the next batch and swaps in the spare buffer. */
   private seal(): Batch {
     const done = this.stagedDone ?? deferred();
-    const batch: Batch = { no: ++this.sealedBatch, buf: this.staging, bytes: this.stagedBytes, records: this.stagedRecords, done };
+    const batch: Batch = {
+      no: ++this.sealedBatch, buf: this.staging, bytes: this.stagedBytes, records: this.stagedRecords, done, mustSync: this.stagedMustSync,
+    };
     assert(this.spare !== null, 'spare staging buffer in use');
     this.staging = this.spare;
     this.spare = null;
     this.stagedBytes = 0;
     this.stagedRecords = [];
     this.stagedDone = null;
+    this.stagedMustSync = false;
     return batch;
   }
 
