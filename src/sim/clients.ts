@@ -20,9 +20,11 @@ export interface ClientGateway {
 }
 
 /** A client abandons an operation after this much virtual time (its return becomes ∞). */
-export const opTimeoutMs = 3_000;
+export const opTimeoutMs = 2_000;
 /** Think time between a client's operations, virtual ms. */
 export const thinkMsMax = 60;
+/** A pinned client writes one operation in this many. */
+const pinnedPutOneIn = 5;
 /** After a refusal, a client retries after this long. */
 const retryMs = 30;
 
@@ -36,6 +38,11 @@ interface Client {
   getOk: boolean;
   /** The final reader's keys still to read (ReadIndex only); null for ordinary clients. */
   script: string[] | null;
+  /** A sticky client stays with its node after a timeout, as a client cut off with it would. */
+  sticky: boolean;
+  /** Pinned: talks only to this node until pinnedUntilMs (clients on the minority side of a partition). */
+  pinnedTo: number;
+  pinnedUntilMs: number;
 }
 
 export class Clients {
@@ -61,7 +68,17 @@ export class Clients {
     this.gw = gw;
     this.keys = keys;
     this.leaseShare = leaseShare;
-    for (let id = 0; id < count; id++) this.clients.push(newClient(id, null));
+    for (let id = 0; id < count; id++) this.clients.push(newClient(id, null, rng.int(2) === 0));
+  }
+
+  /** Keep half of the clients (the odd or the even ids) talking only to `node` until `untilMs`. */
+  pin(node: number, untilMs: number): void {
+    const parity = this.rng.int(2);
+    for (const c of this.clients) {
+      if (c.script !== null || c.id % 2 !== parity) continue;
+      c.pinnedTo = node;
+      c.pinnedUntilMs = untilMs;
+    }
   }
 
   /** From now on each client must complete a put and a read (the liveness phase). */
@@ -77,7 +94,7 @@ export class Clients {
   stopAndReadAll(): void {
     this.stopped = true;
     const id = this.clients.length;
-    this.clients.push(newClient(id, Array.from({ length: this.keys }, (_, k) => `k${k}`)));
+    this.clients.push(newClient(id, Array.from({ length: this.keys }, (_, k) => `k${k}`), false));
     this.gw.schedule(id, 1);
   }
 
@@ -99,7 +116,7 @@ export class Clients {
       if (nowMs - c.startedMs < opTimeoutMs) return;
       this.gw.trace(`client ${id} timeout op ${describe(c.current)}`);
       c.current = null;
-      c.target = 0;
+      if (!c.sticky) c.target = 0;
     }
     this.start(c, nowMs);
   }
@@ -111,19 +128,24 @@ export class Clients {
   private start(c: Client, nowMs: number): void {
     const nodes = this.gw.reachable();
     if (nodes.length === 0) return this.gw.schedule(c.id, retryMs * 10);
-    if (c.target === 0 || !nodes.includes(c.target)) c.target = nodes[this.rng.int(nodes.length)] as number;
+    const pinned = nowMs < c.pinnedUntilMs && nodes.includes(c.pinnedTo);
+    if (pinned) c.target = c.pinnedTo;
+    else if (c.target === 0 || !nodes.includes(c.target)) c.target = nodes[this.rng.int(nodes.length)] as number;
     const key = c.script?.[0] ?? `k${this.rng.int(this.keys)}`;
-    const isPut = c.script === null && this.rng.int(2) === 0;
+    // Pinned clients mostly read: their writes would only hang on the cut-off side.
+    const isPut = c.script === null && this.rng.int(pinned ? pinnedPutOneIn : 2) === 0;
     const op: Operation = { clientId: c.id, op: isPut ? 'put' : 'get', key, value: null, call: 0, ret: Infinity, output: null };
+    // Current before the call: a lease read may be answered synchronously, inside it.
+    c.current = op;
+    c.startedMs = nowMs;
     const refused = isPut ? this.startPut(c, op) : this.startGet(c, op);
     if (refused !== null) {
-      c.target = refused !== 0 && nodes.includes(refused) ? refused : nodes[this.rng.int(nodes.length)] as number;
+      c.current = null;
+      if (!pinned) c.target = refused !== 0 && nodes.includes(refused) ? refused : nodes[this.rng.int(nodes.length)] as number;
       this.gw.schedule(c.id, retryMs);
       return;
     }
-    c.current = op;
-    c.startedMs = nowMs;
-    this.gw.schedule(c.id, opTimeoutMs);
+    if (c.current === op) this.gw.schedule(c.id, opTimeoutMs);
   }
 
   /** Returns null when accepted, else the leader hint (0 when none). */
@@ -193,8 +215,8 @@ export class Clients {
   }
 }
 
-function newClient(id: number, script: string[] | null): Client {
-  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script };
+function newClient(id: number, script: string[] | null, sticky: boolean): Client {
+  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0 };
 }
 
 function describe(op: Operation): string {

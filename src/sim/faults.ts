@@ -11,16 +11,26 @@ type Fault = (sim: Simulation) => void;
 
 /** Voters are never removed below this many, so a healed cluster can always make progress. */
 const votersMin = 3;
+/** A partition lasts this long (uniform), unless a 'heal' fault comes first; virtual ms. */
+const partitionMsMin = 500;
+const partitionMsMax = 10_000;
+
+function healLater(sim: Simulation): number {
+  const at = sim.nowMs + partitionMsMin + sim.faultRng.int(partitionMsMax - partitionMsMin);
+  sim.schedule(at, { kind: 'heal-network' });
+  return at;
+}
 
 const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [6, 'partition', partition],
   [5, 'isolate-leader', isolateLeader],
   [3, 'one-way', oneWay],
-  [6, 'heal', heal],
+  [2, 'heal', heal],
   [2, 'network-levels', (sim) => sim.network.drawFaults()],
   [6, 'crash', crashRandom],
   [3, 'crash-leader', crashLeader],
   [3, 'crash-after-vote', (sim) => (sim.crashAfterVote = true)],
+  [3, 'crash-new-leader', (sim) => (sim.crashLeaderAbove = sim.leader()?.status.term ?? 0)],
   [2, 'clock-drift', clockDrift],
   [2, 'clock-step', clockStep],
   [2, 'add-learner', (sim) => addNode(sim, 'add-learner')],
@@ -58,6 +68,7 @@ function partition(sim: Simulation): void {
   const b = ids.filter((id) => !a.includes(id));
   sim.network.partition([a, b]);
   sim.log(`partition [${a.join(',')}] | [${b.join(',')}]`);
+  healLater(sim);
 }
 
 function isolateLeader(sim: Simulation): void {
@@ -65,6 +76,9 @@ function isolateLeader(sim: Simulation): void {
   if (l === null) return;
   sim.network.isolate(l.node.id, nodeIds(sim));
   sim.log(`isolate leader n${l.node.id}`);
+  const healAt = healLater(sim);
+  // Some clients stay with the old leader: if it kept serving reads it would serve stale ones.
+  sim.clients.pin(l.node.id, healAt);
 }
 
 function oneWay(sim: Simulation): void {
@@ -76,6 +90,7 @@ function oneWay(sim: Simulation): void {
     sim.network.cutOneWay(from, to);
     sim.log(`cut ${from}->${to}`);
   }
+  healLater(sim);
 }
 
 function heal(sim: Simulation): void {

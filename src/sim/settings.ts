@@ -52,7 +52,7 @@ export function drawSettings(rng: Random, mutant: MutantName | undefined): RunSe
     clients: 2 + rng.int(4),
     keys: 1 + rng.int(4),
     leaseShare: 0.6,
-    faultMeanMs: 300 + rng.int(1500),
+    faultMeanMs: 800 + rng.int(3000),
     restartMsMax: 500 + rng.int(4000),
   };
 }

@@ -45,12 +45,16 @@ export type AgendaEvent =
   | { kind: 'client'; client: number }
   | { kind: 'fault' }
   | { kind: 'restart'; node: number }
-  | { kind: 'fault-clock-restore'; node: number; period: number };
+  | { kind: 'fault-clock-restore'; node: number; period: number }
+  | { kind: 'heal-network' }
+  | { kind: 'crash'; node: number; life: number };
 
 /** Bound on the agenda: ticks + clients + messages in flight (network caps those) + faults. */
 const agendaEventsMax = 100_000;
 /** Readys one node may produce within one step before we call it a livelock in the core. */
 const readysPerStepMax = 64;
+/** A leader crashed by the 'crash-new-leader' fault lives at most this long, virtual ms. */
+const newLeaderLifeMsMax = 300;
 /** After healing, the run must elect a leader and commit and read within this virtual time. */
 export const livenessMsMax = 60_000;
 
@@ -70,6 +74,8 @@ export class Simulation {
   readonly retired = new Set<number>();
   /** Crash a node right after it grants a vote (armed by a fault). */
   crashAfterVote = false;
+  /** Crash the next node that becomes leader of a term above this one, soon after (armed by a fault). */
+  crashLeaderAbove: number | null = null;
   nextNodeId: number;
   readonly initialNodes: number;
   healed = false;
@@ -175,6 +181,17 @@ export class Simulation {
     this.handle(ev.value);
     this.drainReadys();
     this.checker.afterStep(this.aliveNodes().map(adapter));
+    if (this.crashLeaderAbove !== null) this.crashNewLeader(this.crashLeaderAbove);
+  }
+
+  /** A leader that dies young leaves entries of its term on a minority: Figure 8 material. */
+  private crashNewLeader(aboveTerm: number): void {
+    const l = this.leader();
+    if (l === null || l.status.term <= aboveTerm) return;
+    this.crashLeaderAbove = null;
+    const at = this.nowMs + this.faultRng.int(newLeaderLifeMsMax);
+    this.agenda.push(at, { kind: 'crash', node: l.node.id, life: l.node.lives });
+    this.log(`n${l.node.id} leads term ${l.status.term}; it will crash at t=${at}`);
   }
 
   private handle(ev: AgendaEvent): void {
@@ -193,6 +210,17 @@ export class Simulation {
         return;
       case 'restart':
         return this.restart(ev.node);
+      case 'heal-network':
+        if (!this.healed && this.network.cutLinks > 0) {
+          this.network.heal();
+          this.log('network healed');
+        }
+        return;
+      case 'crash': {
+        const node = this.nodes.get(ev.node);
+        if (!this.healed && node !== undefined && node.alive && node.lives === ev.life) this.crash(node, 'now');
+        return;
+      }
       case 'fault-clock-restore':
         if (!this.healed) this.tickPeriodMs.set(ev.node, ev.period);
         return;
@@ -308,6 +336,7 @@ export class Simulation {
   private heal(): void {
     this.healed = true;
     this.crashAfterVote = false;
+    this.crashLeaderAbove = null;
     this.crashAt.clear();
     this.network.heal();
     this.network.clearFaults();
