@@ -353,3 +353,20 @@ test('sync: false (a commit-only hard state) is written without an fdatasync of 
     await wal.close();
   });
 });
+
+test('everysec: sync() issued before a rotation still gets its fdatasync', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new FaultyDisk(nodeDisk);
+    const { wal } = await open(dir, { disk, fsync: 'everysec', segmentBytesMax: 64 });
+    const release = disk.hold('write');
+    void wal.append([entry(1, 1, 1, 'x'.repeat(100))]); // held in its write; fills the segment
+    await new Promise<void>((r) => setImmediate(r));
+    void wal.append([entry(1, 1, 2)]); // staged; its write will rotate (and sync) first
+    const synced = wal.sync();
+    release();
+    await synced; // would hang if the rotation's own sync had swallowed the request
+    assert.ok(wal.stats().segments >= 2, 'rotated');
+    for (const [path, state] of disk.files) assert.equal(state.syncedSize, state.size, `${path} fully synced`);
+    await wal.close();
+  });
+});

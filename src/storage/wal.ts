@@ -376,6 +376,8 @@ export class FileWal implements WriteAheadLog {
       if (w.target <= covered) w.done.resolve();
       else this.syncWaiters.push(w);
     }
+    // A waiter for a batch not yet written needs another sync after that write.
+    if (this.syncWaiters.length > 0) this.syncRequested = true;
     // The writer loop is serial, so at this point everything written is durable: decisions
     // about dead segments made now rest only on durable records.
     if (covered === this.writtenBatch) this.scheduleCompaction();
