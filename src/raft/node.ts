@@ -35,8 +35,6 @@ export class RaftNode {
   private prevSoft: SoftState = { leader: NONE, role: 'follower' };
   /** The Ready handed out and not yet advanced; at most one. */
   private outstanding: Ready | null = null;
-  /** Mutant 'vote-not-persisted': the (term, vote) whose persistence was already skipped once. */
-  private hiddenVote: { term: number; vote: NodeId } | null = null;
 
   constructor(cfg: RaftConfig) {
     this.raft = new Raft(cfg);
@@ -110,11 +108,13 @@ export class RaftNode {
     return hs.term === p.term && hs.vote === p.vote && hs.commit === p.commit ? null : hs;
   }
 
-  /** The mutant: the first Ready after a vote records the term but not the vote, though it carries the vote's messages. */
+  /**
+   * The mutant: a vote is never recorded in the hard state handed out for persistence (the
+   * term is), though the vote's messages go out. A voter that restarts within the term has
+   * forgotten its vote.
+   */
   private hideVote(hs: HardState): HardState {
     if (hs.vote === NONE || (hs.term === this.prevHard.term && hs.vote === this.prevHard.vote)) return hs;
-    if (this.hiddenVote !== null && this.hiddenVote.term === hs.term && this.hiddenVote.vote === hs.vote) return hs;
-    this.hiddenVote = { term: hs.term, vote: hs.vote };
     return { term: hs.term, vote: hs.term === this.prevHard.term ? this.prevHard.vote : NONE, commit: hs.commit };
   }
 

@@ -197,9 +197,9 @@ export class Raft {
     if (self !== undefined) self.becomeReplicate();
     // The no-op: committing an entry of its own term commits everything before it (§5.4.2)
     // and is what lets the leader answer reads.
+    this.termStartIndex = this.log.lastIndex() + 1; // set first: appending may commit at once (one voter)
     const ok = this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
     assert(ok, 'raft: no-op append refused');
-    this.termStartIndex = this.log.lastIndex();
   }
 
   private resetRandomizedTimeout(): void {

@@ -18,8 +18,9 @@ export const NONE: NodeId = 0;
  * - 'vote-ignores-log': votes are granted without the "candidate's log is at least as up to date" check.
  * - 'commit-prior-term': a leader commits an entry of an earlier term by counting replicas.
  * - 'lease-without-quorum': lease reads are served without check-quorum and past lease expiry.
- * - 'vote-not-persisted': a vote (and the resulting vote response) goes out in a Ready whose
- *   hardState does not yet record that vote; the vote is persisted only with the next Ready.
+ * - 'vote-not-persisted': a vote (and the resulting vote response or vote request) goes out
+ *   in a Ready whose hardState does not record that vote; votes are never persisted (terms
+ *   are), so a voter that restarts within the term has forgotten whom it voted for.
  */
 export type MutantName = 'vote-ignores-log' | 'commit-prior-term' | 'lease-without-quorum' | 'vote-not-persisted';
 export const MUTANT_NAMES: readonly MutantName[] = ['vote-ignores-log', 'commit-prior-term', 'lease-without-quorum', 'vote-not-persisted'];
