@@ -79,6 +79,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     ...(options.onFailure !== undefined && { onFailure: options.onFailure }),
   });
   try {
+    // wal/ and snap/ may have just been created: their entries in the data dir must be durable
+    // before anything written inside them counts (and the data dir's in its parent, best effort).
+    await options.disk.syncDir(options.dir);
+    await options.disk.syncDir(parentDir(options.dir)).catch(() => {});
     for (const group of boot.dropped) {
       if (!boot.groups.has(group)) await snapshots.removeGroup(group); // finish a drop a crash interrupted
     }
@@ -94,6 +98,12 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await boot.wal.close();
     throw error;
   }
+}
+
+function parentDir(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  return cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
 }
 
 /**

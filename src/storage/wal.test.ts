@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { readdir, readFile, writeFile, mkdir, stat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeDisk } from '../io/node/disk.ts';
 import type { Disk } from '../io/disk.ts';
@@ -368,5 +368,32 @@ test('everysec: sync() issued before a rotation still gets its fdatasync', async
     assert.ok(wal.stats().segments >= 2, 'rotated');
     for (const [path, state] of disk.files) assert.equal(state.syncedSize, state.size, `${path} fully synced`);
     await wal.close();
+  });
+});
+
+test('a missing segment in the middle, or a torn segment creation, are told apart', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await open(dir, { segmentBytesMax: 300 });
+    for (let i = 1; i <= 30; i++) await wal.append([entry(1, 1, i)]);
+    await wal.close();
+    const files = await segmentFiles(dir);
+    // A rotation torn right after the file was created: an empty last segment is removed.
+    const lastSeq = Number.parseInt((files[files.length - 1] as string).slice(0, 16), 16);
+    const emptyName = `${(lastSeq + 1).toString(16).padStart(16, '0')}.wal`;
+    await writeFile(join(dir, 'wal', emptyName), Buffer.alloc(5));
+    const warnings: string[] = [];
+    const reopened = await open(dir, { segmentBytesMax: 300, warn: (m) => warnings.push(m) });
+    assert.equal(reopened.groups.get(1)?.entries.length, 30);
+    assert.equal(warnings.length, 1);
+    await reopened.wal.append([entry(1, 1, 31)]);
+    await reopened.wal.close();
+    const again = await open(dir, { segmentBytesMax: 300 });
+    assert.equal(again.groups.get(1)?.entries.length, 31);
+    await again.wal.close();
+    // A segment file deleted from the middle: refuse.
+    const now = await segmentFiles(dir);
+    await rm(join(dir, 'wal', now[2] as string));
+    await assert.rejects(open(dir, { segmentBytesMax: 300 }), (e: unknown) =>
+      e instanceof FloeError && e.code === 'FLOE_ERR_WAL_CORRUPT' && /is missing/.test(e.message));
   });
 });

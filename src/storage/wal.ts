@@ -94,7 +94,6 @@ interface Batch {
   mustSync: boolean;
 }
 
-/** Opens (or creates) the WAL in `options.dir`, replays it, and returns it with each group's log. */
 export interface WalBoot {
   wal: FileWal;
   /** Each group's log as replayed. */
@@ -103,6 +102,7 @@ export interface WalBoot {
   dropped: Set<number>;
 }
 
+/** Opens (or creates) the WAL in `options.dir`, replays it, and returns it with each group's log. */
 export async function openWal(options: WalOptions): Promise<WalBoot> {
   const { disk, dir } = options;
   const warn = options.warn ?? (() => {});
@@ -112,6 +112,12 @@ export async function openWal(options: WalOptions): Promise<WalBoot> {
     .filter((hex): hex is string => hex !== undefined)
     .map((hex) => Number.parseInt(hex, 16))
     .sort((a, b) => a - b);
+  // Compaction deletes only the oldest segments, so the survivors are consecutive: a hole
+  // means a segment file went missing, with whatever acknowledged writes it held.
+  for (let i = 1; i < seqs.length; i++) {
+    const seq = seqs[i] as number;
+    if (seq !== (seqs[i - 1] as number) + 1) throw walCorrupt(joinPath(dir, segmentName(seq)), 0, `segment ${seq - 1} is missing`);
+  }
   const replay = new Replay();
   const tracks: GroupTracks = new Map();
   const segments: SegmentInfo[] = [];
@@ -129,7 +135,9 @@ export async function openWal(options: WalOptions): Promise<WalBoot> {
   }
   const gap = replay.unexplainedGap();
   if (gap !== null) throw walCorrupt(gap.path, gap.offset, gap.reason);
-  const nextSeq = (seqs[seqs.length - 1] ?? 0) + 1;
+  // After a torn segment was removed its number is free again, which keeps the sequence without holes.
+  const last = segments[segments.length - 1];
+  const nextSeq = last !== undefined ? last.seq + 1 : (seqs[0] ?? 1);
   const wal = new FileWal(options, segments, tracks);
   await wal.startSegment(nextSeq);
   return { wal, groups: replay.result(), dropped: replay.dropped() };
