@@ -19,6 +19,8 @@ export class Progress {
   probeSent = false;
   /** Send one append at the next flush even if empty or the window is full (after a heartbeat answer). */
   forceAppend = false;
+  /** An acknowledgement arrived since the last heartbeat answer (a full window is still moving). */
+  ackedSinceHeartbeat = false;
   readonly inflights: Inflights;
   /** Highest heartbeat round acknowledged in the current term. */
   ackedSeq = 0;

@@ -40,6 +40,7 @@ function handleAppendResp(r: Raft, pr: Progress, m: Message): void {
     return;
   }
   const updated = pr.maybeUpdate(m.index);
+  if (updated) pr.ackedSinceHeartbeat = true;
   if (!updated && !(pr.match === m.index && pr.state === 'probe')) return;
   if (pr.state === 'probe') {
     pr.becomeReplicate();
@@ -61,9 +62,16 @@ function handleHeartbeatResp(r: Raft, pr: Progress, m: Message): void {
   // A heartbeat response unblocks a probe or a snapshot chunk whose message may have been lost.
   pr.probeSent = false;
   pr.snapshotChunkSent = false;
-  // An append that was lost in replicate state leaves a gap the follower cannot report; one
-  // append (even empty, even with a full window) now makes it reject and us probe again.
-  if (pr.match < r.log.lastIndex() || pr.state === 'probe') pr.forceAppend = true;
+  if (pr.state === 'replicate' && pr.inflights.full()) {
+    // A full window with no acknowledgement since the previous heartbeat answer: its appends
+    // were lost. Probe again from the match index (which may also lead to a snapshot).
+    if (!pr.ackedSinceHeartbeat) pr.becomeProbe();
+  } else if (pr.match < r.log.lastIndex() || pr.state === 'probe') {
+    // A lost append leaves a gap the follower cannot report; one append (even empty) now
+    // makes it reject, and us probe again.
+    pr.forceAppend = true;
+  }
+  pr.ackedSinceHeartbeat = false;
   if (m.seq > pr.ackedSeq) {
     pr.ackedSeq = m.seq;
     releaseReads(r);
@@ -139,8 +147,7 @@ export function flushAppends(r: Raft): void {
     let sendIfEmpty = r.commitBroadcast;
     if (pr.forceAppend) {
       pr.forceAppend = false;
-      if (pr.inflights.full()) sendEmptyAppend(r, id, pr);
-      else sendIfEmpty = true;
+      sendIfEmpty = true;
     }
     while (sendAppend(r, id, pr, sendIfEmpty)) {
       sendIfEmpty = false;
@@ -168,13 +175,6 @@ function sendAppend(r: Raft, to: NodeId, pr: Progress, sendIfEmpty: boolean): bo
   r.send('append', to, { term: r.term, index: prevIndex, logTerm: prevTerm, entries, commit: r.log.committed });
   pr.sentEntries(entries.length, bytes);
   return true;
-}
-
-function sendEmptyAppend(r: Raft, to: NodeId, pr: Progress): void {
-  const prevIndex = pr.next - 1;
-  const prevTerm = r.log.term(prevIndex);
-  if (prevTerm === null) return;
-  r.send('append', to, { term: r.term, index: prevIndex, logTerm: prevTerm, commit: r.log.committed });
 }
 
 function startSnapshot(r: Raft, to: NodeId, pr: Progress): void {
