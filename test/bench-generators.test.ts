@@ -7,6 +7,7 @@ import { Xoshiro128 } from '../src/util/prng.ts';
 import { Zipf, scrambler } from '../bench/lib/zipf.ts';
 import { median, pairRatios, ratioSummary, alternate } from '../bench/lib/stats.ts';
 import { parseRedisBenchmarkCsv } from '../bench/lib/redis-benchmark.ts';
+import { standardTraces } from '../bench/lib/traces.ts';
 
 const samples = 200_000;
 
@@ -109,4 +110,23 @@ test('redis-benchmark --csv output is parsed', () => {
   assert.equal(rows.length, 2);
   assert.deepEqual(rows[0], { test: 'SET', rps: 76045.62, avgMs: 0.348, minMs: 0.08, p50Ms: 0.335, p95Ms: 0.471, p99Ms: 0.839, maxMs: 1.959 });
   assert.equal(rows[1]?.rps, 100000);
+});
+
+test('eviction traces: deterministic, scans are one-off keys, loop cycles', () => {
+  const p = { universe: 1000, length: 5000, capacityKeys: 100, seed: 3 };
+  const a = standardTraces(p);
+  const b = standardTraces(p);
+  assert.deepEqual(a.map((t) => t.name), ['zipf-0.8', 'zipf-0.99', 'zipf-0.99+scans', 'loop']);
+  for (const [i, t] of a.entries()) assert.deepEqual(t.keys, b[i]?.keys);
+  const scans = a[2]?.keys ?? new Uint32Array();
+  const oneOff = [...scans].filter((k) => k >= p.universe);
+  assert.equal(new Set(oneOff).size, oneOff.length, 'scan keys never repeat');
+  // 150 Zipf requests then 50 scan keys, repeated: a quarter of the trace is scans.
+  assert.equal(oneOff.length, 5000 / 200 * 50);
+  assert.ok(scans.slice(150, 200).every((k) => k >= p.universe));
+  const loop = a[3]?.keys ?? new Uint32Array();
+  assert.equal(loop[0], 0);
+  assert.equal(loop[149], 149);
+  assert.equal(loop[150], 0);
+  assert.ok([...(a[0]?.keys ?? [])].every((k) => k < p.universe));
 });

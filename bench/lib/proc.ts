@@ -86,11 +86,11 @@ export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = stopTimeoutMs): Promise<void> {
   if (exited(child)) return;
   const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   await done;
   clearTimeout(timer);
 }

@@ -39,6 +39,13 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   for (const ctx of contexts) ctx.progress = bar;
   const results: ScenarioResult[] = [];
   const failed: string[] = [];
+  // Ctrl-C or a kill: exit through process.exit so proc.ts's exit hook kills every server.
+  const onSignal = (): void => {
+    fs.rmSync(tmpRoot, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const [i, s] of o.scenarios.entries()) {
       const ctx = contexts[i];
@@ -46,6 +53,8 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       results.push(await runOne(s, ctx, bar, failed));
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     bar.end();
     fs.rmSync(tmpRoot, { recursive: true, force: true });
   }

@@ -31,6 +31,10 @@ export function formatValue(v: number, unit: string): string {
   return unit === '' ? s : `${s} ${unit}`;
 }
 
+function tickLabel(t: number): string {
+  return t >= 1e4 ? formatValue(t, '') : String(Number(t.toPrecision(3)));
+}
+
 type Scale = { x(v: number): number; ticks: number[] };
 
 function scale(values: number[], log: boolean, plotWidth: number): Scale {
@@ -43,7 +47,7 @@ function scale(values: number[], log: boolean, plotWidth: number): Scale {
     return { x: (v) => (Math.max(0, v) / hi) * plotWidth, ticks };
   }
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...positive, max))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(max * 1.0001)));
+  const hi = Math.pow(10, Math.ceil(Math.log10(max) - 1e-9));
   const decades = Math.max(1, Math.log10(hi / lo));
   const ticks: number[] = [];
   for (let t = lo; t <= hi * 1.0001; t *= 10) ticks.push(t);
@@ -80,7 +84,7 @@ export function barChartSvg(chart: ChartSpec): string {
   const height = y + 24;
   const axis = sc.ticks.map((t) => {
     const x = (labelWidth + sc.x(t)).toFixed(1);
-    return `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${y - groupGap}" class="g"/><text x="${x}" y="${y + 6}" text-anchor="middle" class="t">${escapeXml(formatValue(t, ''))}</text>`;
+    return `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${y - groupGap}" class="g"/><text x="${x}" y="${y + 6}" text-anchor="middle" class="t">${escapeXml(tickLabel(t))}</text>`;
   });
   let lx = labelWidth;
   const legend = series.map((s) => {

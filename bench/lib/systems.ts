@@ -29,6 +29,8 @@ export type RunningSystem = {
   clientUrls: string[];
   /** The server processes; [0] is the one whose memory a scenario reads. */
   pids: number[];
+  /** Clusters: SIGKILL member i (in the order of clientUrls/pids, 0 = the leader at start). */
+  killMember?: (i: number) => Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -44,7 +46,7 @@ const notInstalled = (bin: string, pkg: string): Availability => ({
   ok: false,
   status: 'skipped',
   reason: `${bin} not found in PATH`,
-  install: `sudo apt-get install -y ${pkg}`,
+  install: `apt-get install -y ${pkg}`,
 });
 
 async function redisVersion(): Promise<Availability> {
@@ -144,6 +146,7 @@ async function etcdVersion(): Promise<Availability> {
 }
 
 const etcdMembers = 3;
+const etcdStopGraceMs = 1_000;
 
 /** Three etcd members on loopback, each with its own data dir; fsync stays on (no --unsafe-no-fsync). */
 async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
@@ -168,8 +171,10 @@ async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
     ];
     return startLogged('etcd', args, { cwd: opts.dir, logFile: path.join(opts.dir, `etcd-n${i}.log`) });
   });
+  // A leader that lost a peer spends seconds trying to hand over leadership on SIGTERM; the
+  // data is thrown away anyway, so a short grace period is enough.
   const stop = async (): Promise<void> => {
-    await Promise.all(children.map((c) => stopChild(c.child)));
+    await Promise.all(children.map((c) => stopChild(c.child, 'SIGTERM', etcdStopGraceMs)));
   };
   try {
     const urls = ports.map((p) => `http://${host}:${p.client}`);
@@ -189,6 +194,10 @@ async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
       port: leaderPort,
       clientUrls: order.map((i) => urls[i] ?? ''),
       pids: order.map((i) => children[i]?.child.pid ?? 0),
+      killMember: async (i) => {
+        const c = children[order[i] ?? -1];
+        if (c !== undefined) await stopChild(c.child, 'SIGKILL');
+      },
       stop,
     };
   } catch (err) {

@@ -43,7 +43,7 @@ export const commandsScenario: Scenario = {
 async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const out: ScenarioOutput = { comparisons: [], charts: [], notes: [], params: { clients, keyspace, rounds: ctx.rounds }, tools: {} };
   if (!redisBenchmarkInstalled()) {
-    out.notAvailable = 'redis-benchmark not found in PATH; install it with: sudo apt-get install -y redis-tools';
+    out.notAvailable = 'redis-benchmark not found in PATH; install it with: apt-get install -y redis-tools';
     return out;
   }
   out.tools['redis-benchmark'] = await redisBenchmarkVersion();

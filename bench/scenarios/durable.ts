@@ -44,12 +44,12 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     p99: comparison(`${group}: latency (ms, lower is better)`, 'p99', 'ms', 'lower'),
   };
   if (redisBenchmarkInstalled()) out.tools['redis-benchmark'] = await redisBenchmarkVersion();
-  out.tools['etcd load'] = wrkInstalled() ? await wrkVersion() : 'node http client (wrk not installed: sudo apt-get install -y wrk)';
+  out.tools['etcd load'] = wrkInstalled() ? await wrkVersion() : 'node http client (wrk not installed: apt-get install -y wrk)';
   const running = new Map<string, RunningSystem>();
   try {
     for (const id of ctx.available()) {
       if (systems[id]?.kind === 'resp' && !redisBenchmarkInstalled()) {
-        ctx.fail(id, 'redis-benchmark not found; install it with: sudo apt-get install -y redis-tools');
+        ctx.fail(id, 'redis-benchmark not found; install it with: apt-get install -y redis-tools');
         continue;
       }
       const sys = await ctx.start(id);

@@ -8,8 +8,9 @@ import { memoryScenario } from './memory.ts';
 import { mixedScenario } from './mixed.ts';
 import { evictionScenario } from './eviction.ts';
 import { durableScenario } from './durable.ts';
+import { failoverScenario } from './failover.ts';
 
-export const scenarios: readonly Scenario[] = [commandsScenario, durableScenario, mixedScenario, memoryScenario, evictionScenario];
+export const scenarios: readonly Scenario[] = [commandsScenario, durableScenario, mixedScenario, memoryScenario, evictionScenario, failoverScenario];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

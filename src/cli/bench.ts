@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const quick = values.quick === true;
   const res = await runBench({ scenarios: chosen, quick, outDir, ...(rounds === undefined ? {} : { rounds }) });
-  printSummary(res.results.flatMap((r) => r.systems), res.written.report);
+  printSummary(res.results, res.written.report);
   return res.failed.length === 0 ? 0 : 1;
 }
 
@@ -82,10 +82,17 @@ function pickScenarios(names: string[]): Scenario[] | string {
   return out;
 }
 
-function printSummary(systems: ReadonlyArray<{ label: string; status: string; reason?: string; install?: string }>, report: string): void {
-  const installs = [...new Set(systems.flatMap((s) => (s.install === undefined ? [] : [s.install])))];
-  const notRun = [...new Map(systems.filter((s) => s.status !== 'ran' && s.reason !== undefined).map((s) => [`${s.label}: ${s.reason ?? ''}`, s])).keys()];
-  for (const line of notRun) process.stdout.write(`not run: ${line}\n`);
-  if (installs.length > 0) process.stdout.write(`to run the skipped systems: ${installs.join(' && ')}\n`);
+function printSummary(results: ReadonlyArray<{ scenario: string; notAvailable?: string; systems: ReadonlyArray<{ label: string; status: string; reason?: string; install?: string }> }>, report: string): void {
+  const lines = new Set<string>();
+  const packages = new Set<string>();
+  for (const r of results) {
+    if (r.notAvailable !== undefined) lines.add(`${r.scenario}: ${r.notAvailable}`);
+    for (const s of r.systems) if (s.status !== 'ran' && s.reason !== undefined && s.reason !== 'did not run') lines.add(`${s.label}: ${s.reason}`);
+  }
+  for (const text of [...lines, ...results.flatMap((r) => r.systems.map((s) => s.install ?? ''))]) {
+    for (const m of text.matchAll(/apt-get install -y ([\w.+-]+(?: [\w.+-]+)*)/g)) for (const p of (m[1] ?? '').split(' ')) packages.add(p);
+  }
+  for (const line of lines) process.stdout.write(`not run: ${line}\n`);
+  if (packages.size > 0) process.stdout.write(`to run what was skipped: apt-get install -y ${[...packages].join(' ')}\n`);
   process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
 }
