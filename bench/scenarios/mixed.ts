@@ -27,7 +27,7 @@ const connections = 32;
 const seed = 20_240_601;
 
 type Params = { rate: number; durationMs: number; warmupMs: number };
-const full: Params = { rate: 10_000, durationMs: 10_000, warmupMs: 1_000 };
+const full: Params = { rate: 10_000, durationMs: 5_000, warmupMs: 1_000 };
 const quick: Params = { rate: 2_000, durationMs: 1_000, warmupMs: 200 };
 
 export const mixedScenario: Scenario = {
@@ -36,7 +36,7 @@ export const mixedScenario: Scenario = {
   description: `GET/SET on keys with Zipf(${zipfAlpha}) popularity at a fixed rate (open loop, ${connections} connections); latency from the intended send time (coordinated omission corrected), HdrHistogram p50/p99/p99.9/max.`,
   systems: ['floe', 'redis'],
   plannedRuns: (ctx) => (ctx.quick ? valueSizesQuick : valueSizesFull).length * mixes.length * ctx.rounds * ctx.available().length,
-  estimateSec: (q) => (q ? 8 : 400),
+  estimateSec: (q) => (q ? 8 : 360),
   run,
 };
 
