@@ -5,6 +5,7 @@
 export type PlanItem = { scenario: string; runs: number; estimateSec: number };
 
 const barWidth = 24;
+const redrawMs = 1_000;
 
 export class Progress {
   private readonly out: NodeJS.WriteStream;
@@ -14,6 +15,9 @@ export class Progress {
   private index = -1;
   private runsDone = 0;
   private drawn = false;
+  private label = '';
+  private runStartedMs = Date.now();
+  private timer: NodeJS.Timeout | undefined;
   private readonly silent: boolean;
 
   constructor(plan: PlanItem[], opts: { out?: NodeJS.WriteStream; silent?: boolean } = {}) {
@@ -26,26 +30,35 @@ export class Progress {
   beginScenario(name: string): void {
     this.index = this.plan.findIndex((p) => p.scenario === name);
     this.runsDone = 0;
+    this.runStartedMs = Date.now();
     this.line(`${name}: starting`);
   }
 
   /** One unit of work is about to run. */
   run(label: string): void {
-    const item = this.plan[this.index];
     this.runsDone++;
-    const runs = item?.runs ?? 0;
-    const where = `${item?.scenario ?? '?'} ${Math.min(this.runsDone, runs)}/${runs}`;
-    const left = formatSec(this.secondsLeft());
+    this.runStartedMs = Date.now();
+    this.label = label;
     if (this.tty && !this.silent) {
-      const frac = runs === 0 ? 1 : Math.min(1, this.runsDone / runs);
-      const filled = Math.round(frac * barWidth);
-      const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
-      const cols = this.out.columns ?? 100;
-      this.out.write(`\r\x1b[K${`${bar} ${where} ${label} · ${left} left`.slice(0, cols - 1)}`);
-      this.drawn = true;
+      this.draw();
+      // Redraw every second so the time left moves during long runs too.
+      this.timer ??= setInterval(() => this.draw(), redrawMs).unref();
     } else {
-      this.line(`[${where}] ${label} (~${left} left)`);
+      const item = this.plan[this.index];
+      this.line(`[${item?.scenario ?? '?'} ${Math.min(this.runsDone, item?.runs ?? 0)}/${item?.runs ?? 0}] ${label} (~${formatSec(this.secondsLeft())} left)`);
     }
+  }
+
+  private draw(): void {
+    const item = this.plan[this.index];
+    const runs = item?.runs ?? 0;
+    const frac = runs === 0 ? 1 : Math.min(1, this.runsDone / runs);
+    const filled = Math.round(frac * barWidth);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
+    const where = `${item?.scenario ?? '?'} ${Math.min(this.runsDone, runs)}/${runs}`;
+    const cols = this.out.columns ?? 80;
+    this.out.write(`\r\x1b[K${`${bar} ${where} · ${formatSec(this.secondsLeft())} left · ${this.label}`.slice(0, cols - 1)}`);
+    this.drawn = true;
   }
 
   /** Counts runs that will not happen (an unsupported command) without drawing them. */
@@ -58,6 +71,8 @@ export class Progress {
   }
 
   end(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
     this.clear();
     this.line(`done in ${formatSec((Date.now() - this.startedMs) / 1000)}`);
   }
@@ -73,15 +88,27 @@ export class Progress {
     this.drawn = false;
   }
 
+  /**
+   * Seconds left: the estimates of what remains, rescaled by the pace so far, counting down
+   * inside the current run but never below what remains after it.
+   */
   secondsLeft(): number {
+    const completed = Math.max(0, this.runsDone - 1);
+    const before = this.estimateLeft(completed);
+    const after = this.estimateLeft(this.runsDone);
+    const inRunSec = (Date.now() - this.runStartedMs) / 1000;
+    return Math.max(after, before - inRunSec);
+  }
+
+  private estimateLeft(runsCompleted: number): number {
     let doneEst = 0;
     let leftEst = 0;
     this.plan.forEach((p, i) => {
-      const frac = i < this.index ? 1 : i > this.index ? 0 : p.runs === 0 ? 0 : Math.min(1, this.runsDone / p.runs);
+      const frac = i < this.index ? 1 : i > this.index ? 0 : p.runs === 0 ? 0 : Math.min(1, runsCompleted / p.runs);
       doneEst += p.estimateSec * frac;
       leftEst += p.estimateSec * (1 - frac);
     });
-    const elapsed = (Date.now() - this.startedMs) / 1000;
+    const elapsed = (this.runStartedMs - this.startedMs) / 1000;
     // Once a tenth of the estimate has gone by, trust the observed pace over the guess.
     const pace = doneEst > 0 && doneEst >= 0.1 * (doneEst + leftEst) ? elapsed / doneEst : 1;
     return leftEst * pace;

@@ -63,6 +63,7 @@ function systemsTable(results: readonly ScenarioResult[]): string[] {
 
 function renderScenario(stampStr: string, r: ScenarioResult, linkPrefix: string): string[] {
   const lines = [`## ${r.title}`, ''];
+  if (r.description !== undefined) lines.push(r.description, '');
   const params = Object.entries(r.params).map(([k, v]) => `${k} ${String(v)}`).join(', ');
   lines.push(`Scenario \`${r.scenario}\`, ${r.durationSec.toFixed(0)} s. ${params === '' ? '' : `Parameters: ${params}.`}`, '');
   const tools = Object.values(r.tools);

@@ -67,6 +67,7 @@ async function runOne(s: Scenario, ctx: ScenarioContext, bar: Progress, failed: 
   const result: ScenarioResult = {
     scenario: s.name,
     title: s.title,
+    description: s.description,
     startedAt: new Date(t0).toISOString(),
     durationSec: 0,
     quick: ctx.quick,
@@ -76,7 +77,7 @@ async function runOne(s: Scenario, ctx: ScenarioContext, bar: Progress, failed: 
     systems: [],
     comparisons: [],
     charts: [],
-    notes: [s.description],
+    notes: [],
   };
   try {
     const out = await s.run(ctx);

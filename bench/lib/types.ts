@@ -50,6 +50,8 @@ export type Machine = { cpuModel: string; cores: number; memoryBytes: number; no
 export type ScenarioResult = {
   scenario: string;
   title: string;
+  /** What the scenario measures and how, in a sentence or two. */
+  description?: string;
   /** ISO time the scenario started. */
   startedAt: string;
   durationSec: number;
