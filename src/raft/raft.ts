@@ -62,8 +62,12 @@ export class Raft {
   randomizedElectionTimeout = 0;
   /** Ticks since construction: the clock of the lease. */
   ticks = 0;
-  /** After a restart, behave as if a leader had just been heard from (it may have been, right before the crash). */
-  restartEmbargo: boolean;
+  /**
+   * Ticks since a leader was last heard from (append, heartbeat, snapshot), whatever our role
+   * since. After a restart it starts at 0: a leader may have been heard right before the
+   * crash. A fresh node starts past the election timeout.
+   */
+  sinceLeaderTicks: number;
 
   // Leader state.
   leadTransferee: NodeId = NONE;
@@ -105,7 +109,7 @@ export class Raft {
       const e = this.log.slice(i, i + 1, 1)[0] as Entry;
       if (e.type === 'conf-change') this.applyConfEntry(e);
     }
-    this.restartEmbargo = cfg.checkQuorum && !fresh;
+    this.sinceLeaderTicks = fresh ? cfg.electionTicks : 0;
     if (fresh && cfg.voters.length > 0) this.bootstrap();
     this.resetRandomizedTimeout();
   }
@@ -220,13 +224,13 @@ export class Raft {
 
   tick(): void {
     this.ticks++;
+    this.sinceLeaderTicks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.cfg.electionTicks) this.restartEmbargo = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup(false);
@@ -313,12 +317,14 @@ export class Raft {
   }
 
   /**
-   * Leader stickiness: while it has heard from a live leader within an election timeout (or
-   * restarted within one), a node with check-quorum ignores (pre-)votes for a higher term,
-   * unless forced by a leadership transfer. This is what makes leases safe.
+   * Leader stickiness: with check-quorum, a node that heard from a leader within an election
+   * timeout (or restarted within one) ignores (pre-)votes for a higher term, unless forced by
+   * a leadership transfer; a leader always does. This holds even if the node was made to
+   * campaign meanwhile, and it is what makes leases safe: a quorum that acknowledged a
+   * heartbeat elects nobody for an election timeout.
    */
   private inLease(): boolean {
-    return this.cfg.checkQuorum && this.electionElapsed < this.cfg.electionTicks && (this.lead !== NONE || this.restartEmbargo);
+    return this.cfg.checkQuorum && (this.role === 'leader' || this.sinceLeaderTicks < this.cfg.electionTicks);
   }
 
   private handleVoteRequest(m: Message): void {
@@ -430,6 +436,7 @@ export class Raft {
 
   private heardFromLeader(from: NodeId): void {
     this.electionElapsed = 0;
+    this.sinceLeaderTicks = 0;
     this.lead = from;
   }
 
@@ -479,7 +486,9 @@ export class Raft {
     const entries = items.map((it) => ({ group: this.group, term: this.term, index: ++index, type: it.type, data: it.data }));
     this.log.truncateAndAppend(entries);
     this.prs.get(this.id)?.maybeUpdate(this.log.lastIndex());
-    maybeCommit(this);
+    // The leader's own append raises the quorum index only when it is a quorum by itself:
+    // followers never hold more than the leader's previous last index.
+    if (this.conf.voters.length <= 1 && this.conf.votersOutgoing.length <= 1) maybeCommit(this);
     return true;
   }
 
