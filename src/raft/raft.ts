@@ -502,7 +502,8 @@ export class Raft {
   readIndex(context: Uint8Array): ReadIndexResult {
     const refused = this.notLeader();
     if (refused !== null) return refused;
-    if (this.readOnly.size() >= readIndexPendingMax) return this.refuse('read-queue-full');
+    // Bounded with the confirmed reads not yet handed out, in case Readys are not drained.
+    if (this.readOnly.size() + this.readStates.length >= readIndexPendingMax) return this.refuse('read-queue-full');
     if (!this.termCommitted()) this.readOnly.hold(context);
     else this.readOnly.add(context, this.log.committed, this.hbSeq + 1); // confirmed by the next round
     releaseReads(this);
