@@ -46,6 +46,7 @@ export class RaftNode {
 
   tick(): void {
     this.raft.tick();
+    this.raft.checkInvariants();
   }
 
   step(m: Message): void {
