@@ -19,6 +19,7 @@ import { Xoshiro128 } from '../util/prng.ts';
 import { Config } from './config.ts';
 import { humanBytes, renderInfo, serverSection } from './info.ts';
 import { Session, type SessionHost } from './session.ts';
+import type { ClientState } from './client-state.ts';
 import { Slowlog } from './slowlog.ts';
 import { transactionCommands, TX_CONTROL, type TransactionHost } from './transactions.ts';
 
@@ -45,7 +46,7 @@ export class FloeNode implements SessionHost, TransactionHost {
   readonly startedAtMs = Date.now();
   readonly runId = randomBytes(20).toString('hex');
   private readonly sessions = new Map<number, Session>();
-  private readonly watchers = new Map<string, Set<Session>>();
+  private readonly watchers = new Map<string, Set<ClientState>>();
   private readonly evictor: Evictor;
   private readonly random: Xoshiro128;
   private readonly slowlog: Slowlog;
@@ -167,7 +168,7 @@ export class FloeNode implements SessionHost, TransactionHost {
 
   // ---- SessionHost ---------------------------------------------------------------------
 
-  closed(session: Session): void {
+  closed(session: ClientState): void {
     this.unwatchAll(session);
     this.sessions.delete(session.id);
   }
@@ -194,7 +195,7 @@ export class FloeNode implements SessionHost, TransactionHost {
   }
 
   /** The dispatcher: everything between a parsed command and its reply. */
-  process(session: Session, args: string[]): Reply | Promise<Reply> {
+  process(session: ClientState, args: string[]): Reply | Promise<Reply> {
     const spec = resolveCommand(this.table, args);
     if (spec instanceof ErrorReply) return this.refuse(session, spec);
     if (!session.authenticated && (spec.flags & F.NOAUTH) === 0) return this.refuse(session, ERR_NOAUTH);
@@ -212,13 +213,13 @@ export class FloeNode implements SessionHost, TransactionHost {
     return this.call(session, spec, args, nowMs);
   }
 
-  private refuse(session: Session, e: ErrorReply): ErrorReply {
+  private refuse(session: ClientState, e: ErrorReply): ErrorReply {
     if (session.multi !== null) session.multiDirty = true;
     this.stats.errorReplies++;
     return e;
   }
 
-  private call(session: Session, spec: CommandSpec, args: string[], nowMs: number): Reply {
+  private call(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
     const ctx = this.ctx;
     ctx.client = session;
     ctx.nowMs = nowMs;
@@ -236,7 +237,7 @@ export class FloeNode implements SessionHost, TransactionHost {
 
   // ---- TransactionHost ------------------------------------------------------------------
 
-  runQueued(session: Session, spec: CommandSpec, args: string[], nowMs: number): Reply {
+  runQueued(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
     return this.call(session, spec, args, nowMs);
   }
 
@@ -250,7 +251,7 @@ export class FloeNode implements SessionHost, TransactionHost {
     return outcome.ok && this.db.usedBytes <= this.maxmemory;
   }
 
-  watch(session: Session, key: string): void {
+  watch(session: ClientState, key: string): void {
     let set = this.watchers.get(key);
     if (set === undefined) {
       set = new Set();
@@ -259,7 +260,7 @@ export class FloeNode implements SessionHost, TransactionHost {
     set.add(session);
   }
 
-  unwatchAll(session: Session): void {
+  unwatchAll(session: ClientState): void {
     for (const key of session.watched.keys()) {
       const set = this.watchers.get(key);
       set?.delete(session);
@@ -325,7 +326,7 @@ export class FloeNode implements SessionHost, TransactionHost {
       clientList: (filter) => [...this.sessions.values()]
         .filter((s) => filter.ids === undefined || filter.ids.includes(s.id))
         .map((s) => this.clientLine(s) + '\n').join(''),
-      clientInfo: (c) => this.clientLine(c as Session) + '\n',
+      clientInfo: (c) => this.clientLine(c as ClientState) + '\n',
       clientKill: (f, self) => this.killClients(f, self),
       checkPassword: (user, pass) => user === 'default' && (this.password === '' || pass === this.password),
       passwordRequired: () => this.password !== '',
@@ -354,13 +355,13 @@ export class FloeNode implements SessionHost, TransactionHost {
     return n;
   }
 
-  private clientLine(s: Session): string {
+  private clientLine(s: ClientState): string {
     const now = Date.now();
     const multi = s.multi === null ? -1 : s.multi.length;
     return `id=${s.id} addr=${s.addr} laddr=${s.laddr} fd=-1 name=${s.name} age=${Math.floor((now - s.createdMs) / 1000)} ` +
       `idle=${Math.floor((now - s.lastInteractionMs) / 1000)} flags=${s.multi === null ? 'N' : 'x'} db=0 sub=0 psub=0 ssub=0 ` +
-      `multi=${multi} qbuf=${s.parser.pendingBytes} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 ` +
-      `omem=${s.outputBytes} tot-mem=${s.parser.pendingBytes + s.outputBytes} events=r cmd=${s.lastCommand} user=${s.user} ` +
+      `multi=${multi} qbuf=${s.inputBytes} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 ` +
+      `omem=${s.outputBytes} tot-mem=${s.inputBytes + s.outputBytes} events=r cmd=${s.lastCommand} user=${s.user} ` +
       `redir=-1 resp=${s.proto} lib-name=${s.libName} lib-ver=${s.libVer}`;
   }
 

@@ -6,11 +6,11 @@ import type { Socket } from 'node:net';
 import { RespParser } from '../protocol/parser.ts';
 import { err, type Reply } from '../protocol/reply.ts';
 import { ReplyWriter } from '../protocol/writer.ts';
-import type { ClientContext, CommandSpec } from '../commands/types.ts';
+import { ClientState } from './client-state.ts';
 
 /** What a session needs from its node. */
 export interface SessionHost {
-  process(session: Session, args: string[]): Reply | Promise<Reply>;
+  process(session: ClientState, args: string[]): Reply | Promise<Reply>;
   closed(session: Session): void;
   passwordRequired(): boolean;
   outputLimits(): { hardBytes: number; softBytes: number; softSeconds: number };
@@ -19,39 +19,10 @@ export interface SessionHost {
   nowMs(): number;
 }
 
-export interface QueuedCommand {
-  spec: CommandSpec;
-  args: string[];
-}
-
-export class Session implements ClientContext {
-  readonly id: number;
-  name = '';
-  proto: 2 | 3 = 2;
-  authenticated: boolean;
-  user = 'default';
-  libName = '';
-  libVer = '';
-  noEvict = false;
-  closeAfterReply = false;
-
-  /** MULTI state: the queued commands, or null outside a transaction. */
-  multi: QueuedCommand[] | null = null;
-  /** A queued command was refused (unknown, wrong arity): EXEC answers EXECABORT. */
-  multiDirty = false;
-  /** Watched keys → whether the key was already expired when WATCHed. */
-  readonly watched = new Map<string, boolean>();
-  /** A watched key changed: EXEC answers null. */
-  watchDirty = false;
-
+export class Session extends ClientState {
   readonly socket: Socket;
   readonly parser: RespParser;
   readonly writer = new ReplyWriter();
-  readonly addr: string;
-  readonly laddr: string;
-  readonly createdMs: number;
-  lastInteractionMs: number;
-  lastCommand = 'NULL';
   /** Time the output buffer first went above the soft limit (0 = below it). */
   private softSinceMs = 0;
   private busy = false;
@@ -59,16 +30,12 @@ export class Session implements ClientContext {
   private readonly host: SessionHost;
 
   constructor(id: number, socket: Socket, host: SessionHost, parser: RespParser) {
-    this.id = id;
+    super(id, !host.passwordRequired(), `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`, host.nowMs());
     this.socket = socket;
     this.host = host;
     this.parser = parser;
-    this.authenticated = !host.passwordRequired();
     this.parser.authenticated = this.authenticated;
-    this.addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.laddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
-    this.createdMs = host.nowMs();
-    this.lastInteractionMs = this.createdMs;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
@@ -78,27 +45,27 @@ export class Session implements ClientContext {
     });
   }
 
-  get isClosed(): boolean {
+  override get isClosed(): boolean {
     return this.closed;
   }
 
   /** Bytes waiting to go out: queued in the socket plus replies not yet handed to it. */
-  get outputBytes(): number {
+  override get outputBytes(): number {
     return this.socket.writableLength + this.writer.length;
   }
 
-  reset(): void {
-    this.multi = null;
-    this.multiDirty = false;
-    this.watched.clear();
-    this.watchDirty = false;
-    this.proto = 2;
+  get inputBytes(): number {
+    return this.parser.pendingBytes;
+  }
+
+  protected passwordRequired(): boolean {
+    return this.host.passwordRequired();
+  }
+
+  override reset(): void {
+    super.reset();
     this.writer.proto = 2;
-    this.name = '';
-    this.noEvict = false;
-    this.authenticated = !this.host.passwordRequired();
     this.parser.authenticated = this.authenticated;
-    this.user = 'default';
   }
 
   private onData(chunk: Buffer): void {
@@ -153,7 +120,7 @@ export class Session implements ClientContext {
   }
 
   /** Sends an out-of-band reply (e.g. a blocked command's answer) and flushes it. */
-  push(r: Reply): void {
+  override push(r: Reply): void {
     if (this.closed) return;
     this.reply(r);
     this.flush();
@@ -200,7 +167,7 @@ export class Session implements ClientContext {
     if (!this.closed && this.socket.writableLength > 0) this.checkOutputLimits();
   }
 
-  close(): void {
+  override close(): void {
     if (this.closed) return;
     this.closed = true;
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy();

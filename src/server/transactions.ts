@@ -4,20 +4,20 @@
 
 import { err, NULL_ARRAY, OK, type Reply } from '../protocol/reply.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from '../commands/types.ts';
-import type { Session } from './session.ts';
+import type { ClientState } from './client-state.ts';
 
 /** What EXEC needs from the node. */
 export interface TransactionHost {
   /** Runs one queued command inside EXEC (no queuing, no eviction). */
-  runQueued(session: Session, spec: CommandSpec, args: string[], nowMs: number): Reply;
-  watch(session: Session, key: string): void;
-  unwatchAll(session: Session): void;
+  runQueued(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply;
+  watch(session: ClientState, key: string): void;
+  unwatchAll(session: ClientState): void;
 }
 
 export const TX_CONTROL = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch', 'quit', 'reset']);
 
-function session(ctx: ExecContext): Session {
-  return ctx.client as Session;
+function session(ctx: ExecContext): ClientState {
+  return ctx.client as ClientState;
 }
 
 export function transactionCommands(host: TransactionHost): CommandSpec[] {
