@@ -4,8 +4,9 @@
 //
 // A gap in a group's entries is expected after compaction: the deleted segments held only
 // entries that a snapshot covers, but that snapshot's marker may come later in the log than
-// the first surviving entries. So a gap restarts the group's log, and finish() checks that a
-// snapshot marker at or past the gap arrived by the end; if not, entries were really lost.
+// the first surviving entries; or they were dead entries that a later truncation removes.
+// So a gap restarts the group's log, and unexplainedGap() checks that by the end a snapshot
+// marker covered the gap or a truncation removed it; if not, entries were really lost.
 
 import type { GroupLog, LogEntry, WalRecord } from './types.ts';
 
@@ -35,6 +36,8 @@ export class Replay {
         if (record.index > last + 1) {
           this.gaps.set(record.group, { index: record.index, path, offset, after: last });
           g.entries.length = 0;
+        } else if (record.index <= last) {
+          this.truncatedFrom(record.group, record.index);
         }
         appendEntry(g, { term: record.term, index: record.index, kind: record.kind, data: record.data });
         return;
@@ -53,6 +56,7 @@ export class Replay {
       }
       case 'truncate':
         truncateFrom(this.group(record.group).entries, record.index);
+        this.truncatedFrom(record.group, record.index);
         return;
       case 'dropGroup':
         this.groups.delete(record.group);
@@ -62,7 +66,16 @@ export class Replay {
     }
   }
 
-  /** After the last record: a gap that no snapshot covers means lost entries. */
+  /**
+   * Entries from `index` on were superseded. If that reaches the entry after a gap, the gap
+   * and everything after it are gone: dead entries of a deleted segment's era, not a loss.
+   */
+  private truncatedFrom(group: number, index: number): void {
+    const gap = this.gaps.get(group);
+    if (gap !== undefined && index <= gap.index) this.gaps.delete(group);
+  }
+
+  /** After the last record: a gap that no snapshot or truncation explains means lost entries. */
   unexplainedGap(): { path: string; offset: number; reason: string } | null {
     for (const [group, gap] of this.gaps) {
       return {

@@ -36,9 +36,19 @@ export class FaultyDisk implements Disk {
   private faults: Fault[] = [];
   private readonly gates = new Map<DiskOp, Promise<void>>();
   private readonly handles = new Set<FaultyFile>();
+  /** Set by crash(): the process is dead, so nothing it still has in flight may reach the disk. */
+  private crashed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(inner: Disk) {
+  /**
+   * `skipSync`: fdatasync and directory fsync are only recorded, never issued. Crash
+   * simulation still works (it relies on the records), and tests of logic run much faster.
+   */
+  readonly skipSync: boolean;
+
+  constructor(inner: Disk, options: { skipSync?: boolean } = {}) {
     this.inner = inner;
+    this.skipSync = options.skipSync ?? false;
   }
 
   inject(fault: Fault): void {
@@ -64,6 +74,7 @@ export class FaultyDisk implements Disk {
     this.counts[op]++;
     const gate = this.gates.get(op);
     if (gate !== undefined) await gate;
+    if (this.crashed) throw errnoError('EIO', op, `${path} (after a simulated crash)`);
     const fault = this.faults.find((f) => f.op === op && (f.pathIncludes === undefined || path.includes(f.pathIncludes)));
     if (fault === undefined) return null;
     fault.times = (fault.times ?? 1) - 1;
@@ -81,6 +92,9 @@ export class FaultyDisk implements Disk {
    * `keepUnsyncedBytes(path, unsyncedBytes)` bytes of the rest (default 0: all lost).
    */
   async crash(keepUnsyncedBytes: (path: string, unsyncedBytes: number) => number = () => 0): Promise<void> {
+    this.crashed = true;
+    // Operations already handed to the real disk finish: they happened before the crash.
+    await Promise.allSettled([...this.inflight]);
     for (const h of this.handles) await h.kill();
     this.handles.clear();
     for (const [path, state] of this.files) {
@@ -94,9 +108,23 @@ export class FaultyDisk implements Disk {
     this.clearFaults();
   }
 
+  /**
+   * Starts an operation on the real disk, remembered until it settles (see crash()). The
+   * crash check is repeated here, synchronously with the start, because a crash may have
+   * happened in the microtasks since enter().
+   */
+  run<T>(start: () => Promise<T>): Promise<T> {
+    if (this.crashed) return Promise.reject(errnoError('EIO', 'operation', '(after a simulated crash)'));
+    const operation = start();
+    this.inflight.add(operation);
+    const forget = () => { this.inflight.delete(operation); };
+    operation.then(forget, forget);
+    return operation;
+  }
+
   async open(path: string, mode: OpenMode): Promise<DiskFile> {
     await this.check('open', path);
-    const file = await this.inner.open(path, mode);
+    const file = await this.run(() => this.inner.open(path, mode));
     if (mode !== 'read') {
       const size = mode === 'readWrite' ? await file.size() : 0;
       this.files.set(path, { size, syncedSize: size });
@@ -108,17 +136,17 @@ export class FaultyDisk implements Disk {
 
   async list(dir: string): Promise<string[]> {
     await this.check('list', dir);
-    return this.inner.list(dir);
+    return this.run(() => this.inner.list(dir));
   }
 
   async mkdir(dir: string): Promise<void> {
     await this.check('mkdir', dir);
-    return this.inner.mkdir(dir);
+    return this.run(() => this.inner.mkdir(dir));
   }
 
   async rename(from: string, to: string): Promise<void> {
     await this.check('rename', from);
-    await this.inner.rename(from, to);
+    await this.run(() => this.inner.rename(from, to));
     const state = this.files.get(from);
     this.files.delete(from);
     if (state !== undefined) this.files.set(to, state);
@@ -126,18 +154,18 @@ export class FaultyDisk implements Disk {
 
   async remove(path: string): Promise<void> {
     await this.check('remove', path);
-    await this.inner.remove(path);
+    await this.run(() => this.inner.remove(path));
     this.files.delete(path);
   }
 
   async removeDir(dir: string): Promise<void> {
     await this.check('removeDir', dir);
-    return this.inner.removeDir(dir);
+    return this.run(() => this.inner.removeDir(dir));
   }
 
   async syncDir(dir: string): Promise<void> {
     await this.check('syncDir', dir);
-    return this.inner.syncDir(dir);
+    if (!this.skipSync) await this.run(() => this.inner.syncDir(dir));
   }
 
   forget(file: FaultyFile): void {
@@ -164,14 +192,14 @@ class FaultyFile implements DiskFile {
 
   async read(into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
     await this.enter('read');
-    return this.inner.read(into, offset, length, position);
+    return this.disk.run(() => this.inner.read(into, offset, length, position));
   }
 
   async write(data: Uint8Array, position: number): Promise<void> {
     if (this.dead) throw errnoError('EIO', 'write', this.path);
     const fault = await this.disk.enter('write', this.path);
     const bytes = fault === null ? data.length : Math.min(fault.writtenBytes ?? 0, data.length);
-    if (bytes > 0) await this.inner.write(data.subarray(0, bytes), position);
+    if (bytes > 0) await this.disk.run(() => this.inner.write(data.subarray(0, bytes), position));
     const state = this.disk.files.get(this.path);
     if (state !== undefined) state.size = Math.max(state.size, position + bytes);
     if (fault !== null) throw errnoError(fault.code, 'write', this.path);
@@ -179,14 +207,14 @@ class FaultyFile implements DiskFile {
 
   async datasync(): Promise<void> {
     await this.enter('datasync');
-    await this.inner.datasync();
+    if (!this.disk.skipSync) await this.disk.run(() => this.inner.datasync());
     const state = this.disk.files.get(this.path);
     if (state !== undefined) state.syncedSize = state.size;
   }
 
   async truncate(length: number): Promise<void> {
     await this.enter('truncate');
-    await this.inner.truncate(length);
+    await this.disk.run(() => this.inner.truncate(length));
     const state = this.disk.files.get(this.path);
     if (state !== undefined) {
       state.size = length;
