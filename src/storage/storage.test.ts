@@ -71,6 +71,8 @@ test('a snapshot file newer than its WAL marker (crash in between) follows Raft\
   // Different term at that index, or the log too short: the whole log goes.
   assert.deepEqual(reconcile(log, snap(5, 9), 'x').entries, []);
   assert.deepEqual(reconcile(log, snap(9, 2), 'x').entries, []);
+  // The commit index is raised to a newer snapshot's index.
+  assert.equal(reconcile({ ...log, hardState: { term: 2, vote: 0, commit: 3 } }, snap(4, 1), 'x').hardState?.commit, 4);
   // No snapshot file although the WAL was compacted past one: refuse.
   assert.throws(() => reconcile(log, null, 'snap/1'), (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_SNAPSHOT_CORRUPT');
 });

@@ -125,7 +125,11 @@ export function reconcile(log: GroupLog, snapshot: SnapshotInfo | null, where: s
     const atSnapshot = entries[snapshot.index - first];
     entries = atSnapshot !== undefined && atSnapshot.term === snapshot.term ? entries.slice(snapshot.index - first + 1) : [];
   }
-  return { group: log.group, hardState: log.hardState, snapshot, entries };
+  // A snapshot holds only committed state, so the commit index is at least its index (the
+  // hard state that said so may not have reached the WAL before a crash).
+  let hardState = log.hardState;
+  if (hardState !== null && snapshot !== null && hardState.commit < snapshot.index) hardState = { ...hardState, commit: snapshot.index };
+  return { group: log.group, hardState, snapshot, entries };
 }
 
 class NodeStorage implements Storage {
