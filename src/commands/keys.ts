@@ -13,6 +13,7 @@ import { expireAtMs, type TtlUnit } from './ttl.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
 const TYPE_NAMES = new Set(['string', 'list', 'set', 'zset', 'hash', 'stream']);
+const UNKNOWN_TYPE = '?'; // a SCAN TYPE filter no value has
 const TYPE_REPLIES: Record<string, SimpleString> = Object.fromEntries(
   ['none', 'string', 'list', 'set', 'zset', 'hash'].map((t) => [t, new SimpleString(t)]),
 );
@@ -104,9 +105,9 @@ export function parseScanOptions(args: string[], from: number, allowType: boolea
       if (n < 1) return ERR_SYNTAX;
       o.count = n;
     } else if (a === 'TYPE' && allowType) {
+      // An unknown type matches nothing (Redis 7.0 and 7.2.1+ answer an empty scan, not an error).
       const t = v.toLowerCase();
-      if (!TYPE_NAMES.has(t)) return err(`ERR unknown type name '${v}'`);
-      o.type = t;
+      o.type = TYPE_NAMES.has(t) ? t : UNKNOWN_TYPE;
     } else return ERR_SYNTAX;
   }
   return o;
@@ -115,8 +116,9 @@ export function parseScanOptions(args: string[], from: number, allowType: boolea
 /** Parses a SCAN cursor: an unsigned 64-bit decimal. */
 export function parseCursor(s: string): number | null {
   if (!/^[0-9]{1,20}$/.test(s)) return null;
-  const n = Number(s);
-  return n > 18446744073709551615 ? null : n;
+  // Past 2^53 the cursor loses precision, but no real cursor is that large: Floe's are
+  // sequence numbers, and a client only sends back what it was given.
+  return BigInt(s) > 18446744073709551615n ? null : Number(s);
 }
 
 function scan(ctx: ExecContext, args: string[]): Reply {

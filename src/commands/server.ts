@@ -2,7 +2,7 @@
 // SLOWLOG. Most read node state through ctx.server; FLUSH* and OBJECT touch the keyspace.
 
 import {
-  err, ERR_NOT_INTEGER, ERR_SYNTAX, MapReply, OK, SimpleString, VerbatimReply, type Reply,
+  err, ERR_NOT_INTEGER, ERR_SYNTAX, MapReply, OK, SetReply, SimpleString, VerbatimReply, type Reply,
 } from '../protocol/reply.ts';
 import type { Entry } from '../store/keyspace.ts';
 import { valueBytes, stringBytes } from '../store/memory.ts';
@@ -104,19 +104,50 @@ const FLAG_NAMES: [number, string][] = [
   [F.STALE, 'stale'], [F.FAST, 'fast'],
 ];
 
+// ACL categories in Redis's order (the order of its category bits), derived from the group and
+// flags, so COMMAND INFO reads like Redis's: GET is @read @string @fast.
+const GROUP_CATEGORY: Record<string, string> = {
+  generic: 'keyspace', string: 'string', hash: 'hash', list: 'list', set: 'set', sorted_set: 'sortedset',
+  connection: 'connection', transactions: 'transaction',
+};
+
+function aclCategories(spec: CommandSpec): SetReply {
+  const cat = GROUP_CATEGORY[spec.group];
+  const has = (bit: number) => (spec.flags & bit) !== 0;
+  const out: string[] = [];
+  if (cat === 'keyspace') out.push('keyspace');
+  if (has(F.READONLY)) out.push('read');
+  if (has(F.WRITE)) out.push('write');
+  if (cat !== undefined && cat !== 'keyspace' && cat !== 'connection' && cat !== 'transaction') out.push(cat);
+  if (has(F.ADMIN)) out.push('admin');
+  out.push(has(F.FAST) ? 'fast' : 'slow');
+  if (has(F.BLOCKING)) out.push('blocking');
+  if (has(F.ADMIN)) out.push('dangerous');
+  if (cat === 'connection' || cat === 'transaction') out.push(cat);
+  return new SetReply(out.map((c) => new SimpleString(`@${c}`)));
+}
+
+function keySpecFlags(spec: CommandSpec): SetReply {
+  if ((spec.flags & F.WRITE) !== 0) return new SetReply([new SimpleString('RW'), new SimpleString('update')]);
+  if ((spec.flags & F.READONLY) !== 0) return new SetReply([new SimpleString('RO'), new SimpleString('access')]);
+  return new SetReply([]);
+}
+
+/** One COMMAND INFO entry: Redis 7's ten fields; RESP3 gets sets where Redis sends sets. */
 function commandInfo(spec: CommandSpec): Reply {
   const flags = FLAG_NAMES.filter(([bit]) => (spec.flags & bit) !== 0).map(([, n]) => new SimpleString(n));
   const keySpecs: Reply[] = spec.firstKey > 0
     ? [new MapReply([
-      'flags', [],
+      'flags', keySpecFlags(spec),
       'begin_search', new MapReply(['type', 'index', 'spec', new MapReply(['index', spec.firstKey])]),
       'find_keys', new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, 'keystep', spec.step, 'limit', 0])]),
     ])]
     : [];
+  const tips = (spec.flags & F.RANDOM) !== 0 ? [new SimpleString('nondeterministic_output')] : [];
   return [
-    spec.name, spec.arity, flags, spec.firstKey, spec.lastKey, spec.step,
-    [new SimpleString(`@${spec.group}`)], [], keySpecs,
-    (spec.subcommands ?? []).map(commandInfo),
+    spec.name, spec.arity, new SetReply(flags), spec.firstKey, spec.lastKey, spec.step,
+    aclCategories(spec), new SetReply(tips), new SetReply(keySpecs),
+    new SetReply((spec.subcommands ?? []).map(commandInfo)),
   ];
 }
 
@@ -140,9 +171,14 @@ function lookupSpec(ctx: ExecContext, name: string): CommandSpec | undefined {
 }
 
 function commandGetkeys(ctx: ExecContext, args: string[]): Reply {
-  const spec = lookupSpec(ctx, args[2] as string);
+  let spec = lookupSpec(ctx, args[2] as string);
   if (spec === undefined) return err('ERR Invalid command specified');
   const cmdArgs = args.slice(2);
+  // A container command's keys are those of the subcommand named by its first argument.
+  if (spec.subcommands !== undefined && cmdArgs.length >= 2) {
+    const subName = `${spec.name}|${(cmdArgs[1] as string).toLowerCase()}`;
+    spec = spec.subcommands.find((s) => s.name === subName) ?? spec;
+  }
   if ((spec.arity > 0 && cmdArgs.length !== spec.arity) || cmdArgs.length < -spec.arity) {
     return err('ERR Invalid number of arguments specified for command');
   }
@@ -179,7 +215,7 @@ const commandSubs: CommandSpec[] = [
       for (const s of specs) if (s !== undefined) out.push(s.name, commandDocs(s));
       return new MapReply(out);
     } }),
-  cmd({ name: 'command|getkeys', arity: -3, flags: F.LOCAL, group: g, since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', handler: commandGetkeys }),
+  cmd({ name: 'command|getkeys', arity: -4, flags: F.LOCAL, group: g, since: '2.8.13', summary: 'Extracts the key names from an arbitrary command.', handler: commandGetkeys }),
   cmd({ name: 'command|list', arity: -2, flags: F.LOCAL, group: g, since: '7.0.0', summary: 'Returns a list of command names.', handler: commandList }),
   cmd({ name: 'command|help', arity: 2, flags: F.LOCAL, group: g, since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
     handler: () => ['COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'INFO [<command-name> ...]', 'DOCS [<command-name> ...]', 'GETKEYS <full-command>', 'LIST [FILTERBY PATTERN <pattern>]', 'HELP'].map((s) => new SimpleString(s)) }),

@@ -5,7 +5,8 @@ import {
   err, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, ErrorReply,
   OK, wrongArity, type Reply,
 } from '../protocol/reply.ts';
-import { isInt64, parseBigInt, parseFloatArg, parseInteger } from './args.ts';
+import { isInt64, parseBigInt, parseInteger } from './args.ts';
+import { addLongDouble, formatLongDouble, longDoubleFromInteger, parseLongDouble } from './longdouble.ts';
 import { expireAtMs, type TtlUnit } from './ttl.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
@@ -195,25 +196,17 @@ function incrByArg(sign: 1n | -1n) {
   };
 }
 
-/** INCRBYFLOAT's output: no exponent, no trailing zeros, at most 17 significant digits. */
-export function formatLongDouble(v: number): string {
-  if (Number.isInteger(v)) return BigInt(v).toString();
-  const rounded = parseFloat(v.toPrecision(17 - 2));
-  const s = String(rounded);
-  if (!s.includes('e')) return s;
-  return rounded.toFixed(20).replace(/\.?0+$/, '');
-}
-
 function incrbyfloat(ctx: ExecContext, args: string[]): Reply {
   const key = args[1] as string;
-  const incr = parseFloatArg(args[2] as string);
-  if (incr === null) return ERR_NOT_FLOAT;
+  // Redis checks the type, then the stored value, then the increment.
   const cur = getString(ctx, key);
   if (cur instanceof ErrorReply) return cur;
-  const base = cur === null ? 0 : parseFloatArg(cur);
+  const base = cur === null ? longDoubleFromInteger(0n) : parseLongDouble(cur);
   if (base === null) return ERR_NOT_FLOAT;
-  const next = base + incr;
-  if (!Number.isFinite(next)) return err('ERR increment would produce NaN or Infinity');
+  const incr = parseLongDouble(args[2] as string);
+  if (incr === null) return ERR_NOT_FLOAT;
+  const next = addLongDouble(base, incr);
+  if (next === null || next.kind === 'inf') return err('ERR increment would produce NaN or Infinity');
   const s = formatLongDouble(next);
   ctx.db.set(key, s, ctx.nowMs, true);
   return s;

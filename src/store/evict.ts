@@ -7,9 +7,10 @@ import { EVICTION_KEYS_PER_COMMAND_MAX, EVICTION_POOL_SIZE } from '../constants.
 import type { Random } from '../util/prng.ts';
 import type { Keyspace } from './keyspace.ts';
 
+// In Redis's order, which its CONFIG SET error message lists.
 export const EVICTION_POLICIES = [
-  'noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random',
   'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+  'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
 ] as const;
 export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
 
