@@ -17,7 +17,14 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
   { lib: 'node-redis', proto: 2 }, { lib: 'node-redis', proto: 3 },
 ];
 
-export type NodeRedisClient = ReturnType<typeof createClient>;
+function createNodeRedis(port: number, proto: 2 | 3, opts: ConnectOptions) {
+  return createClient({
+    socket: { port, host: '127.0.0.1', reconnectStrategy: false }, RESP: proto,
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+  });
+}
+
+export type NodeRedisClient = ReturnType<typeof createNodeRedis>;
 
 export interface TestClient {
   readonly label: string;
@@ -52,10 +59,7 @@ export async function connectClient(kind: ClientKind, port: number, opts: Connec
       },
     };
   }
-  const c = createClient({
-    socket: { port, host: '127.0.0.1', reconnectStrategy: false }, RESP: kind.proto,
-    ...(opts.password !== undefined ? { password: opts.password } : {}),
-  });
+  const c = createNodeRedis(port, kind.proto, opts);
   c.on('error', () => {
     // Surfaced through the failing command instead.
   });
