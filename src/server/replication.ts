@@ -1,0 +1,377 @@
+// The replicated node: one Raft group (GROUP_DATA) holding every slot, persisted in the
+// node's WAL, talking to its peers over the cluster bus. It carries out each Ready in the
+// order the core demands (persist → send → apply → advance), turns client writes into log
+// entries, serves reads by lease or ReadIndex, and lets only the leader expire and evict.
+
+import { ClusterBus } from '../cluster/bus.ts';
+import { busPeers, type PeerSpec } from '../cluster/peers.ts';
+import { NodeDisk } from '../io/node/disk.ts';
+import type { ConfState, Entry, Message, NodeId, RaftStorage, Ready, Snapshot } from '../raft/types.ts';
+import type { Reply } from '../protocol/reply.ts';
+import { ENTRY_EVICT, ENTRY_EXPIRE, encodeEntry, type StoreEntry } from '../store/entry.ts';
+import type { Keyspace } from '../store/keyspace.ts';
+import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts';
+import type { WalRecord } from '../storage/types.ts';
+import { FloeError } from '../util/errors.ts';
+import { Xoshiro128 } from '../util/prng.ts';
+import { GroupReplica, type Applier } from './replica.ts';
+
+/** The data group's id; 0 stays free for the cluster metadata group (ARCHITECTURE §6). */
+export const GROUP_DATA = 1;
+
+const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024; // 1 MiB of entries per append
+const MAX_INFLIGHT_MSGS = 256;
+const MAX_INFLIGHT_BYTES = 32 * 1024 * 1024; // 32 MiB per follower
+const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024; // 64 MiB of proposals not yet committed
+const SNAPSHOT_CHUNK_BYTES = 1024 * 1024; // 1 MiB per InstallSnapshot message
+const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024 * 1024; // 4 GiB: the largest snapshot a follower reassembles
+const EXPIRE_KEYS_PER_TICK_MAX = 1000; // keys one expire entry deletes at most
+const EXPIRE_CHECK_PER_TICK_MAX = 20_000; // keys the leader's expire cycle looks at per tick
+
+export interface ReplicationOptions {
+  self: PeerSpec;
+  peers: readonly PeerSpec[];
+  join: boolean;
+  dir: string;
+  fsync: 'always' | 'everysec' | 'none';
+  clusterId: string;
+  bindHost: string;
+  tickMs: number;
+  electionTimeoutMs: number;
+  leaseDriftMs: number;
+  snapshotLogBytes: () => number;
+  db: Keyspace;
+  apply: Applier;
+  /** Serialises the keyspace for a snapshot. */
+  snapshotData: () => Uint8Array;
+  /** Replaces the keyspace with a snapshot's data. */
+  restore: (data: Uint8Array) => void;
+  onForward: (from: NodeId, kind: string, args: string[]) => Promise<Reply> | Reply;
+  log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export type WriteOutcome = { ok: true; replies: Reply[]; index: number } | { ok: false; error: string };
+
+export class Replication {
+  readonly self: PeerSpec;
+  peers: PeerSpec[];
+  group!: GroupReplica;
+  bus!: ClusterBus;
+  private storage!: Storage;
+  private readonly opts: ReplicationOptions;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private looping = false;
+  private again = false;
+  private stopped = false;
+  private snapshotting = false;
+  private lastEntryTimeMs = 0;
+  leader: NodeId = 0;
+  isLeader = false;
+  /** Set when the disk failed: writes are refused, reads of applied data go on. */
+  diskFailure: FloeError | null = null;
+  private readonly leaderWaiters = new Set<() => void>();
+  private readonly pendingExpire = new Set<string>();
+  readonly pendingEvict = new Set<string>();
+
+  constructor(opts: ReplicationOptions) {
+    this.opts = opts;
+    this.self = opts.self;
+    this.peers = [...opts.peers];
+  }
+
+  get electionTicks(): number {
+    return Math.max(2, Math.round(this.opts.electionTimeoutMs / this.opts.tickMs));
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    this.storage = await openStorage({
+      disk: new NodeDisk(), dir: o.dir, fsync: o.fsync,
+      warn: (message) => o.log('storage-warning', { message }),
+      onFailure: (error) => this.failDisk(error),
+    });
+    const boot = this.storage.groups.get(GROUP_DATA) ?? null;
+    const raftStorage = await this.bootStorage(boot);
+    const applied = raftStorage.snapshot()?.index ?? 0;
+    const voters = o.join ? [] : this.peers.map((p) => p.id);
+    this.group = new GroupReplica({
+      id: this.self.id, group: GROUP_DATA, voters, learners: [],
+      electionTicks: this.electionTicks, heartbeatTicks: 1,
+      random: new Xoshiro128(Date.now() ^ this.self.id), storage: raftStorage, applied,
+      maxSizePerMsgBytes: MAX_SIZE_PER_MSG_BYTES, maxInflightMsgs: MAX_INFLIGHT_MSGS,
+      maxInflightBytes: MAX_INFLIGHT_BYTES, maxUncommittedEntriesBytes: MAX_UNCOMMITTED_BYTES,
+      preVote: true, checkQuorum: true,
+      leaseDriftTicks: Math.ceil(o.leaseDriftMs / o.tickMs),
+      snapshotChunkBytes: SNAPSHOT_CHUNK_BYTES, maxSnapshotBytes: MAX_SNAPSHOT_BYTES,
+    }, o.db, o.apply, applied);
+    this.bus = new ClusterBus({
+      selfId: this.self.id, clusterId: o.clusterId, listenHost: o.bindHost, listenPort: this.self.busPort,
+      peers: busPeers(this.peers, this.self.id), random: new Xoshiro128(Date.now() + 1),
+      onRaft: (_from, msgs) => this.onRaft(msgs),
+      onForward: (from, _group, kind, args) => o.onForward(from, kind, args),
+      onEvent: (e) => o.log(`bus-${e.type}`, { peer: e.peer, detail: e.detail }),
+    });
+    await this.bus.start();
+    this.tickTimer = setInterval(() => this.tick(), o.tickMs);
+    this.wake();
+  }
+
+  /** Builds the core's view of what is persisted, and restores the keyspace from the snapshot. */
+  private async bootStorage(boot: BootGroup | null): Promise<RaftStorage> {
+    let snapshot: Snapshot | null = null;
+    if (boot?.snapshot != null) {
+      const parts: Buffer[] = [];
+      for await (const chunk of this.storage.snapshots.read(boot.snapshot)) parts.push(chunk);
+      const data = Buffer.concat(parts);
+      const confState = JSON.parse(boot.snapshot.extra.toString('utf8')) as ConfState;
+      snapshot = { group: GROUP_DATA, index: boot.snapshot.index, term: boot.snapshot.term, confState, data };
+      this.opts.restore(data);
+    }
+    const entries: Entry[] = (boot?.entries ?? []).map((e) => ({
+      group: GROUP_DATA, term: e.term, index: e.index, type: e.kind === 1 ? 'conf-change' : 'normal', data: e.data,
+    }));
+    const hs = boot?.hardState ?? { term: 0, vote: 0, commit: 0 };
+    return { hardState: () => hs, snapshot: () => snapshot, entries: () => entries };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.group?.failAll();
+    for (const w of this.leaderWaiters) w();
+    await this.bus?.stop();
+    await this.storage?.close();
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  private onRaft(msgs: Message[]): void {
+    if (this.stopped || this.diskFailure !== null) return;
+    for (const m of msgs) if (m.group === GROUP_DATA) this.group.raft.step(m);
+    this.wake();
+  }
+
+  private tick(): void {
+    if (this.stopped || this.diskFailure !== null) return;
+    this.group.raft.tick();
+    this.storage.wal.maybeSync(Date.now());
+    if (this.isLeader) this.expireCycle();
+    this.wake();
+  }
+
+  /** Runs Readys until the core has none; reentrant calls just ask for another pass. */
+  wake(): void {
+    if (this.looping) {
+      this.again = true;
+      return;
+    }
+    this.looping = true;
+    void this.loop().catch((e: unknown) => {
+      // A failed persist means the disk failed; anything else is a bug.
+      if (e instanceof FloeError && e.code === 'FLOE_ERR_DISK') this.failDisk(e);
+      else throw e;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped && this.diskFailure === null) {
+        this.again = false;
+        const rd = this.group.raft.ready();
+        if (rd === null) {
+          if (!this.again) break;
+          continue;
+        }
+        await this.handleReady(rd);
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.snapshot !== null) await this.persistSnapshot(rd.snapshot, true);
+    const records: WalRecord[] = [];
+    for (const e of rd.entries) {
+      records.push({ type: 'entry', group: GROUP_DATA, term: e.term, index: e.index, kind: e.type === 'conf-change' ? 1 : 0, data: e.data });
+    }
+    if (rd.hardState !== null) records.push({ type: 'hardState', group: GROUP_DATA, ...rd.hardState });
+    if (records.length > 0) await this.storage.wal.append(records, { sync: rd.mustSync });
+    if (this.stopped) return;
+    for (const m of rd.messages) this.bus.send(m);
+    this.bus.flush();
+    if (rd.snapshot !== null) {
+      this.opts.restore(rd.snapshot.data);
+      this.group.restored(rd.snapshot.index);
+    }
+    for (const e of rd.committed) this.noteEntryTime(e);
+    this.group.applyCommitted(rd.committed);
+    this.group.answerReadStates(rd.readStates);
+    if (rd.softState !== null) this.roleChanged(rd.softState.leader);
+    this.group.raft.advance(rd);
+    this.maybeSnapshot();
+  }
+
+  private noteEntryTime(e: Entry): void {
+    if (e.type !== 'normal' || e.data.length < 9) return;
+    const t = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).readDoubleLE(1);
+    if (t > this.lastEntryTimeMs) this.lastEntryTimeMs = t;
+  }
+
+  private roleChanged(leader: NodeId): void {
+    const wasLeader = this.isLeader;
+    this.leader = leader;
+    this.isLeader = leader === this.self.id;
+    if (wasLeader && !this.isLeader) {
+      this.group.leadershipLost();
+      this.pendingExpire.clear();
+      this.pendingEvict.clear();
+    }
+    if (leader !== 0) {
+      for (const w of this.leaderWaiters) w();
+      this.leaderWaiters.clear();
+    }
+    this.opts.log('leader-changed', { leader: this.peerName(leader), self: this.self.name });
+  }
+
+  private async persistSnapshot(snap: Snapshot, install: boolean): Promise<void> {
+    const extra = Buffer.from(JSON.stringify(snap.confState), 'utf8');
+    await this.storage.saveSnapshot({ group: GROUP_DATA, index: snap.index, term: snap.term }, [snap.data], { extra, discardLog: install });
+  }
+
+  /** Compacts the log once enough has been applied since the last snapshot. */
+  private maybeSnapshot(): void {
+    const g = this.group;
+    if (this.snapshotting || g.bytesSinceSnapshot < this.opts.snapshotLogBytes()) return;
+    this.snapshotting = true;
+    const snap = g.raft.compact(g.applied, this.opts.snapshotData());
+    g.bytesSinceSnapshot = 0;
+    this.persistSnapshot(snap, false).then(
+      () => {
+        this.snapshotting = false;
+        this.opts.log('snapshot-saved', { index: snap.index, bytes: snap.data.length });
+      },
+      (e: unknown) => {
+        this.snapshotting = false;
+        if (e instanceof FloeError && e.code === 'FLOE_ERR_DISK') this.failDisk(e);
+        else this.opts.log('snapshot-failed', { error: String(e) });
+      },
+    );
+  }
+
+  private failDisk(error: FloeError): void {
+    if (this.diskFailure !== null) return;
+    this.diskFailure = error;
+    this.isLeader = false;
+    this.group?.failAll();
+    this.opts.log('disk-failed', { error: error.message });
+  }
+
+  // ---- client-facing --------------------------------------------------------------------
+
+  /** The leader's clock for a new entry, never behind an entry already applied. */
+  entryTime(): number {
+    return Math.max(Date.now(), this.lastEntryTimeMs);
+  }
+
+  /** Proposes an entry (leader only) and waits until it is applied. */
+  async write(entry: StoreEntry): Promise<WriteOutcome> {
+    if (this.diskFailure !== null) return { ok: false, error: `ERR writes are disabled: ${this.diskFailure.message}` };
+    const r = this.group.raft.propose(encodeEntry(entry));
+    if (!r.ok) return { ok: false, error: refusalError(r.reason) };
+    this.wake();
+    const replies = await this.group.waitForCommit(r.index, r.term);
+    if (replies === null) return { ok: false, error: 'TRYAGAIN the write lost its place in the log to a leader change; it was not applied' };
+    return { ok: true, replies, index: r.index };
+  }
+
+  /** Runs `read` once it is linearizable here: by lease if valid, else by ReadIndex. */
+  async linearizable<T>(read: () => T): Promise<T | { error: string }> {
+    const lease = this.group.raft.leaseRead();
+    let index: number | null;
+    if (lease.ok) index = lease.index;
+    else {
+      const p = this.group.readIndex();
+      this.wake();
+      index = p === null ? null : await p;
+    }
+    if (index === null) return { error: 'TRYAGAIN leadership changed during the read' };
+    const at = index;
+    return new Promise((resolve) => {
+      if (!this.group.whenApplied(at, () => resolve(read()))) resolve({ error: 'TRYAGAIN too many reads waiting' });
+    });
+  }
+
+  /** Resolves when a leader is known, or after timeoutMs. */
+  waitForLeader(timeoutMs: number): Promise<void> {
+    if (this.leader !== 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.leaderWaiters.add(done);
+    });
+  }
+
+  peerName(id: NodeId): string {
+    return this.peers.find((p) => p.id === id)?.name ?? (id === 0 ? '' : `#${id}`);
+  }
+
+  peerById(id: NodeId): PeerSpec | undefined {
+    return this.peers.find((p) => p.id === id);
+  }
+
+  // ---- leader-only housekeeping -----------------------------------------------------------
+
+  /** Proposes deletes for keys past their TTL (only the leader deletes; replicas hide them). */
+  private expireCycle(): void {
+    const db = this.opts.db;
+    if (db.expires.size === 0 || this.pendingExpire.size > EXPIRE_KEYS_PER_TICK_MAX) return;
+    const now = this.entryTime();
+    const keys: string[] = [];
+    let checked = 0;
+    while (keys.length < EXPIRE_KEYS_PER_TICK_MAX && checked < Math.min(db.expires.size, EXPIRE_CHECK_PER_TICK_MAX)) {
+      const batch = db.collectExpired(now, 100);
+      checked += 100;
+      for (const k of batch) if (!this.pendingExpire.has(k)) keys.push(k);
+    }
+    if (keys.length === 0) return;
+    for (const k of keys) this.pendingExpire.add(k);
+    void this.write({ kind: ENTRY_EXPIRE, timeMs: now, origin: this.self.id, keys }).then(() => {
+      for (const k of keys) this.pendingExpire.delete(k);
+    });
+  }
+
+  /** Proposes an eviction entry for keys the leader chose. */
+  evict(keys: string[]): void {
+    for (const k of keys) this.pendingEvict.add(k);
+    void this.write({ kind: ENTRY_EVICT, timeMs: this.entryTime(), origin: this.self.id, keys }).then(() => {
+      for (const k of keys) this.pendingEvict.delete(k);
+    });
+  }
+
+  /** Followers (voters and learners) whose log holds index, from the leader's progress. */
+  replicasHolding(index: number): number {
+    const st = this.group.raft.status();
+    let n = 0;
+    for (const [id, p] of st.progress ?? []) if (id !== this.self.id && p.match >= index) n++;
+    return n;
+  }
+}
+
+function refusalError(reason: string): string {
+  switch (reason) {
+    case 'no-leader':
+    case 'not-leader':
+      return 'TRYAGAIN this node lost leadership; retry';
+    case 'uncommitted-cap':
+      return 'TRYAGAIN too many uncommitted writes; retry';
+    case 'transferring':
+      return 'TRYAGAIN leadership transfer in progress; retry';
+    default:
+      return `ERR write refused by Raft: ${reason}`;
+  }
+}

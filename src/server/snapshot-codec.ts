@@ -1,0 +1,84 @@
+// Keyspace snapshots: the whole keyspace of a group as a stream of records, one per key, that
+// rebuild it exactly — values, TTLs (absolute), and keys already past their TTL but not yet
+// deleted by the leader (so a restored replica holds what the others hold).
+// Layout: "FLKS" u8 version, then records: u8 type | f64 expireAtMs (-1 none) | u32 n | n × (u32 len, bytes)
+// where the first item is the key and the rest the value: the string itself, or a
+// collection's items as its rebuild command takes them (hash: field value …, list: items in
+// order, set: members, zset: score member …).
+
+import type { Keyspace } from '../store/keyspace.ts';
+import type { Value, ValueType } from '../store/types.ts';
+import { assert } from '../util/assert.ts';
+
+const MAGIC = 'FLKS';
+const VERSION = 1;
+const TYPE_CODES: Record<ValueType, number> = { string: 0, hash: 1, list: 2, set: 3, zset: 4 };
+const CODE_TYPES: ValueType[] = ['string', 'hash', 'list', 'set', 'zset'];
+const CHUNK_BYTES = 1024 * 1024; // 1 MiB per yielded chunk
+
+/** Turns a collection into the items its rebuild command takes; supplied by the node (via the command table). */
+export type CollectionDumper = (key: string, v: Exclude<Value, string>) => string[];
+/** Rebuilds a collection at key from its items (HSET/RPUSH/SADD/ZADD through the command table). */
+export type CollectionLoader = (key: string, type: ValueType, items: string[]) => void;
+
+export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper): Generator<Buffer> {
+  let parts: Buffer[] = [Buffer.from(MAGIC + String.fromCharCode(VERSION), 'latin1')];
+  let bytes = 5;
+  for (const [key, e] of db.entries()) {
+    const v = e.v;
+    const items = typeof v === 'string' ? [key, v] : [key, ...dump(key, v)];
+    let size = 1 + 8 + 4;
+    for (const s of items) size += 4 + s.length;
+    const rec = Buffer.allocUnsafe(size);
+    rec.writeUInt8(TYPE_CODES[typeof v === 'string' ? 'string' : v.type], 0);
+    rec.writeDoubleLE(db.getExpire(key) ?? -1, 1);
+    rec.writeUInt32LE(items.length, 9);
+    let at = 13;
+    for (const s of items) {
+      rec.writeUInt32LE(s.length, at);
+      at += 4;
+      at += rec.write(s, at, 'latin1');
+    }
+    parts.push(rec);
+    bytes += size;
+    if (bytes >= CHUNK_BYTES) {
+      yield Buffer.concat(parts);
+      parts = [];
+      bytes = 0;
+    }
+  }
+  if (parts.length > 0) yield Buffer.concat(parts);
+}
+
+/** Replaces db's contents with the snapshot in data. */
+export function decodeKeyspace(db: Keyspace, data: Uint8Array, nowMs: number, load: CollectionLoader): void {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  db.flush();
+  if (buf.length === 0) return;
+  assert(buf.toString('latin1', 0, 4) === MAGIC && buf[4] === VERSION, 'not a Floe keyspace snapshot');
+  let at = 5;
+  while (at < buf.length) {
+    assert(at + 13 <= buf.length, 'snapshot record truncated');
+    const type = CODE_TYPES[buf.readUInt8(at)];
+    assert(type !== undefined, 'snapshot record of unknown type');
+    const expireAt = buf.readDoubleLE(at + 1);
+    const n = buf.readUInt32LE(at + 9);
+    at += 13;
+    const items: string[] = [];
+    for (let i = 0; i < n; i++) {
+      assert(at + 4 <= buf.length, 'snapshot record truncated');
+      const len = buf.readUInt32LE(at);
+      at += 4;
+      assert(at + len <= buf.length, 'snapshot record truncated');
+      items.push(buf.toString('latin1', at, at + len));
+      at += len;
+    }
+    const key = items[0];
+    assert(key !== undefined, 'snapshot record without a key');
+    if (type === 'string') db.set(key, items[1] ?? '', nowMs);
+    else load(key, type, items.slice(1));
+    const e = db.raw(key);
+    assert(e !== undefined, 'snapshot record did not create its key');
+    if (expireAt >= 0) db.setExpire(key, e, expireAt);
+  }
+}
