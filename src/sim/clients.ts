@@ -23,8 +23,6 @@ export interface ClientGateway {
 export const opTimeoutMs = 2_000;
 /** Think time between a client's operations, virtual ms. */
 export const thinkMsMax = 60;
-/** A pinned client writes one operation in this many. */
-const pinnedPutOneIn = 5;
 /** After a refusal, a client retries after this long. */
 const retryMs = 30;
 
@@ -43,6 +41,7 @@ interface Client {
   /** Pinned: talks only to this node until pinnedUntilMs (clients on the minority side of a partition). */
   pinnedTo: number;
   pinnedUntilMs: number;
+  pinnedPutOneIn: number;
 }
 
 export class Clients {
@@ -71,13 +70,14 @@ export class Clients {
     for (let id = 0; id < count; id++) this.clients.push(newClient(id, null, rng.int(2) === 0));
   }
 
-  /** Keep half of the clients (the odd or the even ids) talking only to `node` until `untilMs`. */
-  pin(node: number, untilMs: number): void {
+  /** Keep half of the clients (the odd or the even ids), or all, talking only to `node` until `untilMs`; they write one op in `putOneIn`. */
+  pin(node: number, untilMs: number, putOneIn: number, all = false): void {
     const parity = this.rng.int(2);
     for (const c of this.clients) {
-      if (c.script !== null || c.id % 2 !== parity) continue;
+      if (c.script !== null || (!all && c.id % 2 !== parity)) continue;
       c.pinnedTo = node;
       c.pinnedUntilMs = untilMs;
+      c.pinnedPutOneIn = putOneIn;
     }
   }
 
@@ -133,7 +133,7 @@ export class Clients {
     else if (c.target === 0 || !nodes.includes(c.target)) c.target = nodes[this.rng.int(nodes.length)] as number;
     const key = c.script?.[0] ?? `k${this.rng.int(this.keys)}`;
     // Pinned clients mostly read: their writes would only hang on the cut-off side.
-    const isPut = c.script === null && this.rng.int(pinned ? pinnedPutOneIn : 2) === 0;
+    const isPut = c.script === null && this.rng.int(pinned ? c.pinnedPutOneIn : 2) === 0;
     const op: Operation = { clientId: c.id, op: isPut ? 'put' : 'get', key, value: null, call: 0, ret: Infinity, output: null };
     // Current before the call: a lease read may be answered synchronously, inside it.
     c.current = op;
@@ -216,7 +216,7 @@ export class Clients {
 }
 
 function newClient(id: number, script: string[] | null, sticky: boolean): Client {
-  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0 };
+  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0, pinnedPutOneIn: 2 };
 }
 
 function describe(op: Operation): string {

@@ -11,7 +11,7 @@ import { SimDisk } from './disk.ts';
 import { KvStateMachine, decodePut, encodePut, type PutCommand } from './kv.ts';
 
 /** Where a crash interrupts the handling of a Ready. */
-export type CrashPoint = 'before-sync' | 'after-send';
+export type CrashPoint = 'before-sync' | 'before-send' | 'after-send';
 
 /** What the driver tells the world; the simulator routes these to the network and checkers. */
 export interface DriverHooks {
@@ -173,10 +173,11 @@ export class SimNode {
 
   // ---- the Ready loop ----
 
-  /** Handle one Ready; returns false when there was none. A crash point stops it midway. */
-  handleReady(crashAt: CrashPoint | null): boolean {
+  /** Handle one Ready; returns false when there was none. A crash point (chosen on seeing the Ready) stops it midway. */
+  handleReady(crashPointFor: (rd: Ready) => CrashPoint | null): boolean {
     const rd = this.raft.ready();
     if (rd === null) return false;
+    const crashAt = crashPointFor(rd);
     this.checkGroup(rd);
     // The core drops unconfirmed ReadIndex requests when it stops leading; so do we.
     if (rd.softState !== null && rd.softState.role !== 'leader') this.failUnconfirmedReads();
@@ -185,6 +186,7 @@ export class SimNode {
     this.hooks.persisted(this, rd);
     if (crashAt === 'before-sync') return true;
     if (rd.mustSync) this.disk.sync();
+    if (crashAt === 'before-send') return true;
     // 2. Send, only now that what the messages depend on is durable.
     for (const m of rd.messages) this.hooks.send(this, m);
     if (crashAt === 'after-send') return true;

@@ -5,12 +5,16 @@
 
 import type { ConfChange } from '../raft/types.ts';
 import { clockStepMsMax, driftFractionMax, membersOf, spareNodesMax, tickMs } from './settings.ts';
-import type { Simulation } from './simulation.ts';
+import type { Simulation, YoungLeaderDeath } from './simulation.ts';
 
 type Fault = (sim: Simulation) => void;
 
 /** Voters are never removed below this many, so a healed cluster can always make progress. */
 const votersMin = 3;
+/** Clients pinned to an isolated leader write one operation in this many (mostly they read). */
+const pinnedReaderPutOneIn = 5;
+/** 'crash-new-leaders' kills up to this many leaders in a row. */
+const newLeadersCrashedMax = 8;
 /** A partition lasts this long (uniform), unless a 'heal' fault comes first; virtual ms. */
 const partitionMsMin = 500;
 const partitionMsMax = 10_000;
@@ -30,7 +34,7 @@ const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [6, 'crash', crashRandom],
   [3, 'crash-leader', crashLeader],
   [3, 'crash-after-vote', (sim) => (sim.crashAfterVote = true)],
-  [3, 'crash-new-leader', (sim) => (sim.crashLeaderAbove = sim.leader()?.status.term ?? 0)],
+  [6, 'crash-new-leaders', crashNewLeaders],
   [2, 'clock-drift', clockDrift],
   [2, 'clock-step', clockStep],
   [2, 'add-learner', (sim) => addNode(sim, 'add-learner')],
@@ -38,6 +42,7 @@ const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [2, 'promote', promote],
   [2, 'remove', remove],
   [1, 'joint', joint],
+  [3, 'figure-8', figure8],
   [3, 'transfer', transfer],
 ];
 const totalWeight = faults.reduce((s, f) => s + f[0], 0);
@@ -78,7 +83,7 @@ function isolateLeader(sim: Simulation): void {
   sim.log(`isolate leader n${l.node.id}`);
   const healAt = healLater(sim);
   // Some clients stay with the old leader: if it kept serving reads it would serve stale ones.
-  sim.clients.pin(l.node.id, healAt);
+  sim.clients.pin(l.node.id, healAt, pinnedReaderPutOneIn);
 }
 
 function oneWay(sim: Simulation): void {
@@ -97,7 +102,7 @@ function heal(sim: Simulation): void {
   sim.network.heal();
 }
 
-const crashPoints = ['now', 'before-sync', 'after-send'] as const;
+const crashPoints = ['now', 'before-sync', 'before-send', 'after-send'] as const;
 
 function crashRandom(sim: Simulation): void {
   const node = pick(sim, sim.aliveNodes().filter((n) => !sim.retired.has(n.id)));
@@ -118,6 +123,12 @@ function crashNode(sim: Simulation, id: number): void {
     sim.crashAt.set(id, point);
     sim.log(`n${id} will crash at its next Ready (${point})`);
   }
+}
+
+/** Kill the next few leaders young: their entries stay on a minority, logs diverge (Figure 8). */
+function crashNewLeaders(sim: Simulation): void {
+  armYoungLeaders(sim, 1 + sim.faultRng.int(newLeadersCrashedMax), 'either');
+  sim.log(`the next ${sim.crashLeadersLeft} leaders will crash young`);
 }
 
 function clockDrift(sim: Simulation): void {
@@ -193,4 +204,98 @@ function transfer(sim: Simulation): void {
   if (target === undefined) return;
   const r = l.node.raft.transferLeader(target);
   sim.log(`transfer n${l.node.id} -> n${target}: ${r.ok ? 'started' : `refused ${r.reason}`}`);
+}
+
+/** Schedule `fn` after a random delay in [minMs, maxMs). */
+function later(sim: Simulation, minMs: number, maxMs: number, label: string, fn: () => void): void {
+  sim.schedule(sim.nowMs + minMs + sim.faultRng.int(maxMs - minMs), { kind: 'call', label, fn });
+}
+
+/**
+ * The Raft paper's figure 8 as a nemesis, driven only by who leads: (1) the leader and one
+ * follower are cut off while clients write to them, so their entries stay on a minority;
+ * (2) the leader dies, and the next leader (majority side) dies in the Ready that makes it
+ * leader, its no-op on its own disk at most, and stays down; (3) the network heals and the
+ * old leader's side may win again, and dies soon after; (4) the held node comes back. A core
+ * that commits an old-term entry by counting replicas loses it in (4).
+ */
+function figure8(sim: Simulation): void {
+  const l = sim.leader();
+  if (l === null) return;
+  const l1 = l.node.id;
+  const x = pick(sim, l.status.confState.voters.filter((v) => v !== l1));
+  if (x === undefined) return;
+  const others = nodeIds(sim).filter((id) => id !== l1 && id !== x);
+  const voters = l.status.confState.voters;
+  const liveOthers = voters.filter((v) => others.includes(v) && sim.nodes.get(v)?.alive === true);
+  // The other side must elect a leader without l1 and x: it needs a majority of the voters.
+  if (l.status.confState.votersOutgoing.length > 0 || liveOthers.length <= voters.length / 2) return;
+  sim.scenarioUntilMs = sim.nowMs + figure8MsMax;
+  sim.network.heal();
+  sim.network.partition([[l1, x], others]);
+  sim.log(`figure-8: partition [${l1},${x}] | [${others.join(',')}]`);
+  sim.clients.pin(l1, sim.nowMs + figure8StepMs, 1, true);
+  later(sim, figure8StepMs / 2, figure8StepMs, `figure-8: n${l1} dies and is held; the next leader dies young and is held`, () => {
+    const n1 = sim.nodes.get(l1);
+    sim.held.add(l1);
+    if (n1 !== undefined && n1.alive) sim.crash(n1, 'now');
+    // It dies after persisting its no-op but before sending it: a higher-term entry on one node.
+    armYoungLeaders(sim, 1, 'first-ready');
+    sim.youngDeathPoint = 'before-send';
+    sim.holdYoungLeader = true;
+    sim.lastYoungLeader = 0;
+    when(sim, () => sim.crashLeaderAbove === null, `figure-8: heal, n${l1} back; the next leader dies at its first commit`, () => {
+      const held = sim.lastYoungLeader;
+      sim.holdYoungLeader = false;
+      sim.youngDeathPoint = null;
+      sim.held.delete(l1);
+      sim.restart(l1);
+      sim.network.heal();
+      armYoungLeaders(sim, 1, 'first-commit');
+      // The commit that matters reaches the index where `held` wrote its higher-term no-op.
+      sim.youngCommitAtLeast = sim.nodes.get(held)?.disk.lastIndex() ?? 0;
+      when(sim, () => sim.crashLeaderAbove === null, `figure-8: release n${held}; n${l1} and n${x} go down for a while`, () => {
+        sim.crashLeaderAbove = null;
+        sim.youngLeaderDeath = 'either';
+        sim.youngCommitAtLeast = 0;
+        sim.held.delete(held);
+        sim.restart(held);
+        // l1 and x may hold the last leader's no-op; without them, `held`'s higher-term entry can win.
+        for (const id of [l1, x]) {
+          const n = sim.nodes.get(id);
+          sim.held.add(id);
+          if (n !== undefined && n.alive) sim.crash(n, 'now');
+        }
+        later(sim, 2 * figure8StepMs, 4 * figure8StepMs, `figure-8: n${l1} and n${x} back`, () => {
+          for (const id of [l1, x]) {
+            sim.held.delete(id);
+            sim.restart(id);
+          }
+        });
+      });
+    });
+  });
+}
+
+/** Poll every figure8PollMs until `cond` holds (or figure8StepMsMax passed), then call `fn`. */
+function when(sim: Simulation, cond: () => boolean, label: string, fn: () => void): void {
+  const deadline = sim.nowMs + figure8StepMsMax;
+  const poll = (): void => {
+    if (cond() || sim.nowMs >= deadline) later(sim, 1, figure8StepMs, label, fn);
+    else sim.schedule(sim.nowMs + figure8PollMs, { kind: 'call', label: 'figure-8: waiting', fn: poll });
+  };
+  poll();
+}
+
+/** The figure-8 nemesis: one step's pause, the longest wait for one step, the whole scenario; virtual ms. */
+const figure8StepMs = 1_000;
+const figure8StepMsMax = 8_000;
+const figure8PollMs = 200;
+const figure8MsMax = 2 * figure8StepMs + 2 * (figure8StepMsMax + figure8StepMs);
+
+
+function armYoungLeaders(sim: Simulation, count: number, how: YoungLeaderDeath): void {
+  sim.crashLeaderAbove = sim.leader()?.status.term ?? 0;
+  sim.crashLeadersLeft = count;
+  sim.youngLeaderDeath = how;
 }

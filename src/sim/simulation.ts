@@ -5,7 +5,7 @@
 
 import { Xoshiro128 } from '../util/prng.ts';
 import { AssertionFailed } from '../util/assert.ts';
-import type { ConfState, Message, MutantName, Status } from '../raft/types.ts';
+import type { ConfState, Message, MutantName, Ready, Status } from '../raft/types.ts';
 import { EventQueue } from './event_queue.ts';
 import { VirtualNetwork } from './network.ts';
 import { SimNode, type CrashPoint, type DriverHooks } from './driver.ts';
@@ -47,14 +47,23 @@ export type AgendaEvent =
   | { kind: 'restart'; node: number }
   | { kind: 'fault-clock-restore'; node: number; period: number }
   | { kind: 'heal-network' }
-  | { kind: 'crash'; node: number; life: number };
+  | { kind: 'crash'; node: number; life: number }
+  | { kind: 'call'; label: string; fn: () => void };
 
 /** Bound on the agenda: ticks + clients + messages in flight (network caps those) + faults. */
 const agendaEventsMax = 100_000;
 /** Readys one node may produce within one step before we call it a livelock in the core. */
 const readysPerStepMax = 64;
+/**
+ * How a young leader dies: in the Ready that makes it leader; in the first Ready in which it
+ * commits something (before sending: nobody learns of that commit); within newLeaderLifeMsMax;
+ * or one of the first and the third.
+ */
+export type YoungLeaderDeath = 'first-ready' | 'first-commit' | 'soon' | 'either';
+
 /** A leader crashed by the 'crash-new-leader' fault lives at most this long, virtual ms. */
 const newLeaderLifeMsMax = 300;
+const youngDeathPoints: readonly CrashPoint[] = ['before-sync', 'before-send', 'after-send'];
 /** After healing, the run must elect a leader and commit and read within this virtual time. */
 export const livenessMsMax = 60_000;
 
@@ -76,6 +85,22 @@ export class Simulation {
   crashAfterVote = false;
   /** Crash the next node that becomes leader of a term above this one, soon after (armed by a fault). */
   crashLeaderAbove: number | null = null;
+  /** How many leaders in a row the 'crash-new-leader' fault still kills. */
+  crashLeadersLeft = 0;
+  /** How young leaders die: in the Ready that makes them leader, within newLeaderLifeMsMax, or either. */
+  youngLeaderDeath: YoungLeaderDeath = 'either';
+  /** The last young leader killed. */
+  lastYoungLeader = 0;
+  /** Crashed nodes kept down (no automatic restart) until released. */
+  readonly held = new Set<number>();
+  /** Hold (keep down) the next young leader that dies. */
+  holdYoungLeader = false;
+  /** 'first-commit' deaths wait for a commit index at least this high. */
+  youngCommitAtLeast = 0;
+  /** Where young leaders die in their first Ready; null: any crash point. */
+  youngDeathPoint: CrashPoint | null = null;
+  /** A scripted fault scenario runs until then; no other faults start meanwhile. */
+  scenarioUntilMs = 0;
   nextNodeId: number;
   readonly initialNodes: number;
   healed = false;
@@ -187,8 +212,10 @@ export class Simulation {
   /** A leader that dies young leaves entries of its term on a minority: Figure 8 material. */
   private crashNewLeader(aboveTerm: number): void {
     const l = this.leader();
-    if (l === null || l.status.term <= aboveTerm) return;
-    this.crashLeaderAbove = null;
+    if (l === null || l.status.term <= aboveTerm || this.youngLeaderDeath === 'first-ready' || this.youngLeaderDeath === 'first-commit') return;
+    this.youngLeaderDies(l.node.id);
+    this.crashLeadersLeft--;
+    this.crashLeaderAbove = this.crashLeadersLeft > 0 ? l.status.term : null;
     const at = this.nowMs + this.faultRng.int(newLeaderLifeMsMax);
     this.agenda.push(at, { kind: 'crash', node: l.node.id, life: l.node.lives });
     this.log(`n${l.node.id} leads term ${l.status.term}; it will crash at t=${at}`);
@@ -203,7 +230,7 @@ export class Simulation {
       case 'client':
         return this.clients.turn(ev.client, this.nowMs);
       case 'fault':
-        if (!this.healed) {
+        if (!this.healed && this.nowMs >= this.scenarioUntilMs) {
           injectFault(this);
           this.agenda.push(this.faultGap(), { kind: 'fault' });
         }
@@ -221,6 +248,12 @@ export class Simulation {
         if (!this.healed && node !== undefined && node.alive && node.lives === ev.life) this.crash(node, 'now');
         return;
       }
+      case 'call':
+        if (!this.healed) {
+          this.log(ev.label);
+          ev.fn();
+        }
+        return;
       case 'fault-clock-restore':
         if (!this.healed) this.tickPeriodMs.set(ev.node, ev.period);
         return;
@@ -257,16 +290,51 @@ export class Simulation {
           this.crash(node, at);
           break;
         }
-        const point = at === 'before-sync' || at === 'after-send' ? at : null;
-        const handled = node.handleReady(point);
+        const chosen: { point: CrashPoint | null } = { point: null };
+        const handled = node.handleReady((rd) => (chosen.point = this.crashPointFor(node, rd)));
         if (!handled) break;
-        if (point !== null) {
-          this.crash(node, point);
+        if (chosen.point !== null) {
+          this.crash(node, chosen.point);
           break;
         }
         this.afterReady(node);
       }
     }
+  }
+
+  private diesAtFirstCommit(node: SimNode, rd: Ready, aboveTerm: number): CrashPoint | null {
+    if (rd.committed.length === 0) return null;
+    const st = node.status();
+    if (st.role !== 'leader' || st.term <= aboveTerm || st.commit < this.youngCommitAtLeast) return null;
+    this.crashLeadersLeft--;
+    this.crashLeaderAbove = this.crashLeadersLeft > 0 ? this.crashLeaderAbove : null;
+    this.youngLeaderDies(node.id);
+    this.log(`n${node.id} commits ${st.commit} in term ${st.term} and dies before telling anyone`);
+    return 'before-send';
+  }
+
+  private youngLeaderDies(id: number): void {
+    this.lastYoungLeader = id;
+    if (this.holdYoungLeader) this.held.add(id);
+    this.holdYoungLeader = false;
+  }
+
+  /** Where, if at all, to crash `node` in the middle of this Ready. */
+  private crashPointFor(node: SimNode, rd: Ready): CrashPoint | null {
+    const at = this.crashAt.get(node.id);
+    if (at === 'before-sync' || at === 'before-send' || at === 'after-send') return at;
+    // A young leader may die in the very Ready that announces it: its no-op is then on its
+    // disk at most, or sent but never followed up.
+    if (this.crashLeaderAbove === null || this.youngLeaderDeath === 'soon') return null;
+    if (this.youngLeaderDeath === 'first-commit') return this.diesAtFirstCommit(node, rd, this.crashLeaderAbove);
+    if (rd.softState?.role !== 'leader') return null;
+    if (this.youngLeaderDeath === 'either' && this.faultRng.int(2) === 0) return null;
+    this.crashLeadersLeft--;
+    this.crashLeaderAbove = this.crashLeadersLeft > 0 ? this.crashLeaderAbove : null;
+    this.youngLeaderDies(node.id);
+    const point = this.youngDeathPoint ?? youngDeathPoints[this.faultRng.int(youngDeathPoints.length)] ?? 'before-send';
+    this.log(`n${node.id} becomes leader and dies in that Ready (${point})`);
+    return point;
   }
 
   /** After a Ready: note the newest applied membership and stop nodes it removed. */
@@ -289,6 +357,8 @@ export class Simulation {
 
   crash(node: SimNode, point: CrashPoint | 'after-ready' | 'now'): void {
     this.crashAt.delete(node.id);
+    // What the node knew at its last instant (a commit, a leadership) counts: check it first.
+    if (node.alive) this.checker.afterStep([adapter(node)]);
     const loss = node.crash();
     this.log(`crash n${node.id} at ${point}: lost ${loss.lost} unsynced records${loss.torn ? ' (last one torn)' : ''}`);
     if (!this.healed) this.agenda.push(this.nowMs + 1 + this.faultRng.int(this.settings.restartMsMax), { kind: 'restart', node: node.id });
@@ -296,7 +366,7 @@ export class Simulation {
 
   restart(id: number): void {
     const node = this.nodes.get(id);
-    if (node === undefined || node.alive || this.retired.has(id)) return;
+    if (node === undefined || node.alive || this.retired.has(id) || (this.held.has(id) && !this.healed)) return;
     node.restart();
     const hs = node.disk.hardState();
     this.checker.booted(adapter(node), hs.term, hs.commit, node.disk.snapshot()?.index ?? 0);
@@ -337,6 +407,7 @@ export class Simulation {
     this.healed = true;
     this.crashAfterVote = false;
     this.crashLeaderAbove = null;
+    this.held.clear();
     this.crashAt.clear();
     this.network.heal();
     this.network.clearFaults();
