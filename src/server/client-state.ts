@@ -73,3 +73,28 @@ export abstract class ClientState implements ClientContext {
     this.user = 'default';
   }
 }
+
+/** The client that log entries are applied as: no connection, always authenticated. */
+export class InternalClient extends ClientState {
+  constructor() {
+    super(0, true, 'internal', '', 0);
+  }
+  get outputBytes(): number {
+    return 0;
+  }
+  get inputBytes(): number {
+    return 0;
+  }
+  get isClosed(): boolean {
+    return false;
+  }
+  push(): void {
+    // Nobody reads replies of applied entries except through their return value.
+  }
+  close(): void {
+    // Nothing to close.
+  }
+  protected passwordRequired(): boolean {
+    return false;
+  }
+}

@@ -8,7 +8,7 @@ export interface InfoSource {
   section(name: string): [string, string | number][] | null;
 }
 
-export const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'];
+export const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'raft', 'cpu', 'keyspace'];
 
 export function renderInfo(src: InfoSource, requested: string[]): string {
   let names: string[];

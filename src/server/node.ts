@@ -10,7 +10,8 @@ import { ACTIVE_EXPIRE_BUDGET_MS, ACTIVE_EXPIRE_KEYS_PER_LOOP, CRON_TICK_MS } fr
 import { resolveCommand, buildCommandTable } from '../commands/table.ts';
 import { F, type ClientContext, type ClientKillFilter, type CommandSpec, type ExecContext } from '../commands/types.ts';
 import { RespParser } from '../protocol/parser.ts';
-import { err, ErrorReply, ERR_NOAUTH, ERR_OOM, QUEUED, type Reply } from '../protocol/reply.ts';
+import { DoubleReply, err, ErrorReply, ERR_NOAUTH, ERR_OOM, MapReply, QUEUED, SetReply, type Reply } from '../protocol/reply.ts';
+import { formatDouble } from '../protocol/writer.ts';
 import { Evictor, performEvictions, type EvictionPolicy } from '../store/evict.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { FloeError } from '../util/errors.ts';
@@ -19,9 +20,16 @@ import { Xoshiro128 } from '../util/prng.ts';
 import { Config } from './config.ts';
 import { humanBytes, renderInfo, serverSection } from './info.ts';
 import { Session, type SessionHost } from './session.ts';
-import type { ClientState } from './client-state.ts';
+import { InternalClient, type ClientState } from './client-state.ts';
 import { Slowlog } from './slowlog.ts';
 import { transactionCommands, TX_CONTROL, type TransactionHost } from './transactions.ts';
+import { findPeer, parsePeers, type PeerSpec } from '../cluster/peers.ts';
+import { EVICTION_KEYS_PER_COMMAND_MAX } from '../constants.ts';
+import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, type StoreEntry } from '../store/entry.ts';
+import { Replication } from './replication.ts';
+import { ReplicatedRouting, type RoutingHost } from './routing.ts';
+import { decodeKeyspace, encodeKeyspace } from './snapshot-codec.ts';
+import { replicationInfo, raftInfo } from './replication-info.ts';
 
 interface Stats {
   connectionsReceived: number;
@@ -39,7 +47,7 @@ const freshStats = (): Stats => ({
   rejectedConnections: 0, evictedKeys: 0, errorReplies: 0, peakMemoryBytes: 0,
 });
 
-export class FloeNode implements SessionHost, TransactionHost {
+export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
   readonly config: Config;
   readonly db: Keyspace;
   readonly table: Map<string, CommandSpec>;
@@ -55,6 +63,10 @@ export class FloeNode implements SessionHost, TransactionHost {
   private servers: (Server | TlsServer)[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private readonly ctx: ExecContext;
+  /** Replicated mode (with --peers or --dir): the Raft group and the routing on top of it. */
+  private repl: Replication | null = null;
+  private readonly applyClient = new InternalClient();
+  private routingLayer: ReplicatedRouting | null = null;
   // Hot settings, cached from the config on every change.
   private maxmemory = 0;
   private policy: EvictionPolicy = 'noeviction';
@@ -111,6 +123,7 @@ export class FloeNode implements SessionHost, TransactionHost {
       tlsPort = await listen(tls, this.config.num('tls-port'), bind);
       this.servers.push(tls);
     }
+    if (this.replicatedMode()) await this.startReplication(port);
     this.startCron();
     return { port, tlsPort };
   }
@@ -145,6 +158,7 @@ export class FloeNode implements SessionHost, TransactionHost {
   async stop(): Promise<void> {
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.cronTimer = null;
+    await this.repl?.stop();
     for (const s of [...this.sessions.values()]) s.close();
     await Promise.all(this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
     this.servers = [];
@@ -170,6 +184,7 @@ export class FloeNode implements SessionHost, TransactionHost {
 
   closed(session: ClientState): void {
     this.unwatchAll(session);
+    this.routingLayer?.closed(session);
     this.sessions.delete(session.id);
   }
 
@@ -201,13 +216,21 @@ export class FloeNode implements SessionHost, TransactionHost {
     if (!session.authenticated && (spec.flags & F.NOAUTH) === 0) return this.refuse(session, ERR_NOAUTH);
     session.lastCommand = spec.name;
     const nowMs = Date.now();
+    const routing = this.routingLayer;
+    if (routing !== null && routing.mustForward(session, spec)) return routing.forward(session, spec, args);
     if (session.multi !== null && !TX_CONTROL.has(spec.name)) {
       if ((spec.flags & F.NO_MULTI) !== 0) return this.refuse(session, err('ERR Command not allowed inside a transaction'));
-      if ((spec.flags & F.DENYOOM) !== 0 && !this.makeRoom(nowMs)) return this.refuse(session, ERR_OOM);
+      const room = routing !== null ? this.makeRoomReplicated() : this.makeRoom(nowMs);
+      if ((spec.flags & F.DENYOOM) !== 0 && !room) return this.refuse(session, ERR_OOM);
       session.multi.push({ spec, args });
       return QUEUED;
     }
-    if (this.maxmemory > 0 && (spec.flags & F.LOCAL) === 0 && !this.makeRoom(nowMs) && (spec.flags & F.DENYOOM) !== 0) {
+    if (routing !== null) {
+      if (spec.name === 'exec') return routing.exec(session);
+      if ((spec.flags & F.LOCAL) === 0) {
+        return (spec.flags & F.WRITE) !== 0 ? routing.write(session, spec, args) : routing.read(session, spec, args);
+      }
+    } else if (this.maxmemory > 0 && (spec.flags & F.LOCAL) === 0 && !this.makeRoom(nowMs) && (spec.flags & F.DENYOOM) !== 0) {
       return this.refuse(session, ERR_OOM);
     }
     return this.call(session, spec, args, nowMs);
@@ -219,7 +242,7 @@ export class FloeNode implements SessionHost, TransactionHost {
     return e;
   }
 
-  private call(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
+  call(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
     const ctx = this.ctx;
     ctx.client = session;
     ctx.nowMs = nowMs;
@@ -280,11 +303,143 @@ export class FloeNode implements SessionHost, TransactionHost {
     for (const set of this.watchers.values()) for (const s of set) s.watchDirty = true;
   }
 
+  // ---- replication ------------------------------------------------------------------------
+
+  private replicatedMode(): boolean {
+    return this.config.str('peers') !== '' || this.config.str('dir') !== '';
+  }
+
+  private async startReplication(port: number): Promise<void> {
+    const c = this.config;
+    const bind = c.str('bind');
+    const name = c.str('id') === '' ? 'n1' : c.str('id');
+    const peers: PeerSpec[] = c.str('peers') === '' ? parsePeers(`${name}=${bind}:${port}`) : parsePeers(c.str('peers'));
+    const self = findPeer(peers, name);
+    if (c.str('dir') === '' && c.str('fsync') !== 'none') {
+      throw new FloeError('FLOE_ERR_CONFIG', 'replication needs --dir for its write-ahead log (or --fsync none for memory only)');
+    }
+    this.db.expireOnAccess = false; // only the leader deletes expired keys, through the log
+    const repl = new Replication({
+      self, peers, join: c.str('join') === 'yes', dir: c.str('dir') === '' ? '.floe-memory' : c.str('dir'),
+      fsync: c.str('fsync') as 'always' | 'everysec' | 'none', clusterId: c.str('cluster-id'), bindHost: bind,
+      tickMs: c.num('tick-ms'), electionTimeoutMs: c.num('election-timeout-ms'), leaseDriftMs: c.num('lease-drift-ms'),
+      snapshotLogBytes: () => c.num('snapshot-log-bytes'),
+      db: this.db,
+      apply: (entry, index) => this.applyEntry(entry, index),
+      snapshotData: () => Buffer.concat([...encodeKeyspace(this.db, (key, v) => this.dumpCollection(key, v.type))]),
+      restore: (data) => decodeKeyspace(this.db, data, this.ctx.nowMs, (key, type, items) => this.loadCollection(key, type, items)),
+      onForward: (from, kind, args) => this.routingLayer?.onForward(from, kind, args) ?? err('TRYAGAIN starting up'),
+      log: (event, fields) => this.log(event, fields),
+    });
+    this.repl = repl;
+    this.routingLayer = new ReplicatedRouting(repl, this);
+    await repl.start();
+  }
+
+  /** Applies one log entry on this replica; deterministic: time and randomness come from the entry. */
+  private applyEntry(entry: StoreEntry, index: number): Reply[] {
+    const ctx = this.ctx;
+    ctx.nowMs = entry.timeMs;
+    ctx.random = new Xoshiro128(index);
+    ctx.client = this.applyClient;
+    const replies: Reply[] = [];
+    if (entry.kind === ENTRY_COMMANDS) {
+      for (const args of entry.commands) {
+        const spec = resolveCommand(this.table, [...args]);
+        const r = spec instanceof ErrorReply ? spec : spec.handler(ctx, [...args]);
+        if (r instanceof Promise) throw new Error(`command ${args[0] ?? ''} blocked while being applied`);
+        replies.push(r);
+      }
+    } else if (entry.kind === ENTRY_EXPIRE) {
+      for (const key of entry.keys) if (this.db.raw(key) !== undefined && this.db.isExpired(key, entry.timeMs)) this.db.deleteExpired(key);
+    } else if (entry.kind === ENTRY_EVICT) {
+      for (const key of entry.keys) if (this.db.delete(key)) this.stats.evictedKeys++;
+    }
+    ctx.random = this.random;
+    return replies;
+  }
+
+  /** The leader picks eviction victims and proposes them; false when still over maxmemory. */
+  makeRoomReplicated(): boolean {
+    const repl = this.repl;
+    if (repl === null || this.maxmemory <= 0 || this.db.usedBytes <= this.maxmemory) return true;
+    let projected = this.db.usedBytes;
+    for (const k of repl.pendingEvict) projected -= this.db.raw(k)?.bytes ?? 0;
+    const victims: string[] = [];
+    for (let tries = 0; projected > this.maxmemory && tries < EVICTION_KEYS_PER_COMMAND_MAX; tries++) {
+      const key = this.evictor.pickVictim(this.db, this.policy, Date.now(), this.samples);
+      if (key === undefined) break;
+      if (repl.pendingEvict.has(key) || victims.includes(key)) continue;
+      victims.push(key);
+      projected -= this.db.raw(key)?.bytes ?? 0;
+    }
+    if (victims.length > 0) repl.evict(victims);
+    return projected <= this.maxmemory;
+  }
+
+  clusterWaitMs(): number {
+    return this.config.num('cluster-wait-ms');
+  }
+
+  routing(): 'proxy' | 'redirect' {
+    return this.config.str('routing') === 'redirect' ? 'redirect' : 'proxy';
+  }
+
+  /** A collection's items as its rebuild command takes them, read through the command table. */
+  private dumpCollection(key: string, type: string): string[] {
+    const read: Record<string, string[]> = {
+      hash: ['hgetall', key], list: ['lrange', key, '0', '-1'], set: ['smembers', key], zset: ['zrange', key, '0', '-1', 'withscores'],
+    };
+    const args = read[type];
+    if (args === undefined) throw new Error(`cannot snapshot a ${type}`);
+    const flat: string[] = [];
+    const walk = (r: Reply): void => {
+      if (Array.isArray(r)) r.forEach(walk);
+      else if (r instanceof MapReply) r.entries.forEach(walk);
+      else if (r instanceof SetReply) r.items.forEach(walk);
+      else if (r instanceof DoubleReply) flat.push(formatDouble(r.v));
+      else if (typeof r === 'string') flat.push(r);
+      else if (typeof r === 'number' || typeof r === 'bigint') flat.push(String(r));
+    };
+    walk(this.runInternal(args));
+    if (type === 'zset') {
+      // ZRANGE WITHSCORES gives member, score; ZADD takes score, member.
+      for (let i = 0; i + 1 < flat.length; i += 2) [flat[i], flat[i + 1]] = [flat[i + 1] as string, flat[i] as string];
+    }
+    return flat;
+  }
+
+  private loadCollection(key: string, type: string, items: string[]): void {
+    const write: Record<string, string> = { hash: 'hset', list: 'rpush', set: 'sadd', zset: 'zadd' };
+    const name = write[type];
+    if (name === undefined || items.length === 0) throw new Error(`cannot restore a ${type} from a snapshot`);
+    const r = this.runInternal([name, key, ...items]);
+    if (r instanceof ErrorReply) throw new Error(`snapshot restore of ${key} failed: ${r.message}`);
+  }
+
+  private runInternal(args: string[]): Reply {
+    const spec = resolveCommand(this.table, args);
+    if (spec instanceof ErrorReply) return spec;
+    this.ctx.client = this.applyClient;
+    const r = spec.handler(this.ctx, args);
+    if (r instanceof Promise) throw new Error('internal command blocked');
+    return r;
+  }
+
+  private log(event: string, fields: Record<string, unknown> = {}): void {
+    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
+  }
+
+  get replication(): Replication | null {
+    return this.repl;
+  }
+
   // ---- cron -----------------------------------------------------------------------------
 
   private cron(): void {
     const start = Date.now();
-    this.activeExpire(start);
+    if (this.repl === null) this.activeExpire(start);
+    else this.routingLayer?.cron(start);
     const mem = this.db.usedBytes;
     if (mem > this.stats.peakMemoryBytes) this.stats.peakMemoryBytes = mem;
     const timeoutMs = this.config.num('timeout') * 1000;
@@ -394,7 +549,9 @@ export class FloeNode implements SessionHost, TransactionHost {
           ['keyspace_hits', ks.keyspaceHits], ['keyspace_misses', ks.keyspaceMisses], ['total_error_replies', st.errorReplies]];
       }
       case 'replication':
-        return [['role', 'master'], ['connected_slaves', 0]];
+        return this.repl === null ? [['role', 'master'], ['connected_slaves', 0]] : replicationInfo(this.repl);
+      case 'raft':
+        return this.repl === null ? null : raftInfo(this.repl);
       case 'cpu': {
         const u = process.cpuUsage();
         return [['used_cpu_sys', (u.system / 1e6).toFixed(6)], ['used_cpu_user', (u.user / 1e6).toFixed(6)]];

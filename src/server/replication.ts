@@ -286,7 +286,7 @@ export class Replication {
   }
 
   /** Runs `read` once it is linearizable here: by lease if valid, else by ReadIndex. */
-  async linearizable<T>(read: () => T): Promise<T | { error: string }> {
+  async linearizable<T>(read: () => T): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
     const lease = this.group.raft.leaseRead();
     let index: number | null;
     if (lease.ok) index = lease.index;
@@ -295,10 +295,11 @@ export class Replication {
       this.wake();
       index = p === null ? null : await p;
     }
-    if (index === null) return { error: 'TRYAGAIN leadership changed during the read' };
+    if (index === null) return { ok: false, error: 'TRYAGAIN leadership changed during the read' };
     const at = index;
     return new Promise((resolve) => {
-      if (!this.group.whenApplied(at, () => resolve(read()))) resolve({ error: 'TRYAGAIN too many reads waiting' });
+      const run = () => resolve({ ok: true, value: read() });
+      if (!this.group.whenApplied(at, run)) resolve({ ok: false, error: 'TRYAGAIN too many reads waiting' });
     });
   }
 

@@ -1,0 +1,212 @@
+// Command routing on a replicated node. On the leader: writes (and whole MULTI/EXEC blocks)
+// become log entries and answer from their application; reads run locally once linearizable.
+// On a follower: commands go to the leader over the bus under the client's identity, so its
+// MULTI queue and WATCHed keys live where the commands run — or, in redirect mode, the
+// client gets -MOVED. Connection commands always run where the client is connected.
+
+import { keySlot } from '../cluster/slots.ts';
+import { F, keyIndexes, type CommandSpec } from '../commands/types.ts';
+import { err, ERR_OOM, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
+import { ENTRY_COMMANDS } from '../store/entry.ts';
+import type { NodeId } from '../raft/types.ts';
+import { FloeError } from '../util/errors.ts';
+import { ClientState } from './client-state.ts';
+import type { Replication } from './replication.ts';
+
+/** Commands that follow the client to the leader although they only touch client state. */
+const FOLLOW_TO_LEADER = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+const REMOTE_CLIENTS_MAX = 100_000; // clients of followers this leader keeps state for
+const REMOTE_IDLE_MS = 10 * 60 * 1000; // state of a remote client idle this long is dropped
+const CLUSTERDOWN = err('CLUSTERDOWN The cluster is down');
+const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited at least this long
+
+/** What routing needs from the node. */
+export interface RoutingHost {
+  call(client: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply;
+  process(client: ClientState, args: string[]): Reply | Promise<Reply>;
+  /** Chooses eviction victims and proposes them; false when still over maxmemory. */
+  makeRoomReplicated(): boolean;
+  unwatchAll(client: ClientState): void;
+  clusterWaitMs(): number;
+  routing(): 'proxy' | 'redirect';
+  passwordRequired(): boolean;
+}
+
+/** A client connected to a follower, whose commands that follower forwards here. */
+export class RemoteClient extends ClientState {
+  private readonly host: RoutingHost;
+  constructor(id: number, origin: string, host: RoutingHost) {
+    super(id, true, origin, '', Date.now());
+    this.host = host;
+  }
+  get outputBytes(): number {
+    return 0;
+  }
+  get inputBytes(): number {
+    return 0;
+  }
+  get isClosed(): boolean {
+    return false;
+  }
+  push(): void {
+    // Replies to forwarded commands travel back as FORWARD_REPLY; nothing is pushed.
+  }
+  close(): void {
+    this.host.unwatchAll(this);
+  }
+  protected passwordRequired(): boolean {
+    return this.host.passwordRequired();
+  }
+}
+
+export class ReplicatedRouting {
+  private readonly repl: Replication;
+  private readonly host: RoutingHost;
+  private readonly remotes = new Map<string, RemoteClient>();
+  /** Local clients that have state on the leader (closing them tells the leader). */
+  private readonly forwarded = new Map<number, NodeId>();
+
+  constructor(repl: Replication, host: RoutingHost) {
+    this.repl = repl;
+    this.host = host;
+  }
+
+  /** Whether this command must leave this node (follower, not a local stale read). */
+  mustForward(client: ClientState, spec: CommandSpec): boolean {
+    if (this.repl.isLeader) return false;
+    if (client instanceof RemoteClient) return false; // refused later with TRYAGAIN, never re-forwarded
+    if ((spec.flags & F.LOCAL) !== 0 && !FOLLOW_TO_LEADER.has(spec.name.split('|')[0] as string)) return false;
+    return !(client.readonlyReplicaReads && (spec.flags & F.READONLY) !== 0 && client.multi === null);
+  }
+
+  async forward(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+    if (this.repl.leader === 0) await this.repl.waitForLeader(this.host.clusterWaitMs());
+    const leader = this.repl.leader;
+    const peer = this.repl.peerById(leader);
+    if (leader === 0 || peer === undefined) return CLUSTERDOWN;
+    if (leader === this.repl.self.id) return this.host.process(client, args);
+    if (this.host.routing() === 'redirect') {
+      const keys = keyIndexes(spec, args);
+      const slot = keys.length > 0 ? keySlot(args[keys[0] as number] as string) : 0;
+      return err(`MOVED ${slot} ${peer.host}:${peer.port}`);
+    }
+    this.forwarded.set(client.id, leader);
+    const kind = (spec.flags & F.WRITE) !== 0 ? 'write' : 'read';
+    const timeoutMs = Math.max(FORWARD_TIMEOUT_MIN_MS, this.host.clusterWaitMs());
+    try {
+      return await this.repl.bus.forward(leader, 1, kind, [String(client.id), ...args], timeoutMs);
+    } catch (e) {
+      const what = e instanceof FloeError && e.code === 'FLOE_ERR_TIMEOUT' ? 'timed out' : 'failed';
+      return err(`TRYAGAIN forwarding to the leader ${what}; a write may or may not have been applied`);
+    }
+  }
+
+  /** A client of this node closed: the leader drops the state it kept for it. */
+  closed(client: ClientState): void {
+    const leader = this.forwarded.get(client.id);
+    if (leader === undefined) return;
+    this.forwarded.delete(client.id);
+    this.repl.bus.forward(leader, 1, 'admin', ['close', String(client.id)], 5000).catch(() => {});
+  }
+
+  /** Leader side of forwarding: runs a follower's client's command as that client. */
+  onForward(from: NodeId, kind: string, args: string[]): Reply | Promise<Reply> {
+    if (kind === 'admin' && args[0] === 'close') {
+      const key = `${from}:${args[1] ?? ''}`;
+      this.remotes.get(key)?.close();
+      this.remotes.delete(key);
+      return null;
+    }
+    if (!this.repl.isLeader) return err('TRYAGAIN this node is no longer the leader; retry');
+    const id = Number(args[0]);
+    const key = `${from}:${id}`;
+    let client = this.remotes.get(key);
+    if (client === undefined) {
+      if (this.remotes.size >= REMOTE_CLIENTS_MAX) return err('ERR max number of clients reached');
+      client = new RemoteClient(id, `${this.repl.peerName(from)}#${id}`, this.host);
+      this.remotes.set(key, client);
+    }
+    client.lastInteractionMs = Date.now();
+    return this.host.process(client, args.slice(1));
+  }
+
+  /** Drops the state of remote clients idle for long (their follower may have died). */
+  cron(nowMs: number): void {
+    for (const [key, c] of this.remotes) {
+      if (nowMs - c.lastInteractionMs > REMOTE_IDLE_MS) {
+        c.close();
+        this.remotes.delete(key);
+      }
+    }
+  }
+
+  // ---- leader --------------------------------------------------------------------------
+
+  /** A write: one log entry; the reply is what applying it produced. */
+  async write(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+    if ((spec.flags & F.DENYOOM) !== 0 && !this.host.makeRoomReplicated()) return ERR_OOM;
+    const out = await this.repl.write({ kind: ENTRY_COMMANDS, timeMs: this.repl.entryTime(), origin: this.repl.self.id, commands: [args] });
+    if (!out.ok) return err(out.error);
+    client.lastWriteIndex = out.index;
+    return out.replies[0] ?? null;
+  }
+
+  async read(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+    const r = await this.repl.linearizable(() => this.host.call(client, spec, args, Date.now()));
+    return r.ok ? r.value : err(r.error);
+  }
+
+  /** EXEC: the queue becomes one entry; with WATCH, checked against everything before it in the log. */
+  async exec(client: ClientState): Promise<Reply> {
+    const queue = client.multi;
+    if (queue === null) return err('ERR EXEC without MULTI');
+    client.multi = null;
+    if (client.multiDirty) {
+      client.multiDirty = false;
+      this.host.unwatchAll(client);
+      return err('EXECABORT Transaction discarded because of previous errors.');
+    }
+    if (client.watched.size > 0) {
+      const clean = await this.watchedStillClean(client);
+      this.host.unwatchAll(client);
+      if (clean === null) return err('TRYAGAIN could not check WATCHed keys (leadership changed or the log kept growing)');
+      if (!clean) return NULL_ARRAY;
+    }
+    if (!queue.some((q) => (q.spec.flags & F.WRITE) !== 0)) {
+      const r = await this.repl.linearizable(() => queue.map((q) => this.host.call(client, q.spec, q.args, Date.now())));
+      return r.ok ? r.value : err(r.error);
+    }
+    if (queue.some((q) => (q.spec.flags & F.DENYOOM) !== 0) && !this.host.makeRoomReplicated()) {
+      return err('EXECABORT Transaction discarded because of: command not allowed when used memory > \'maxmemory\'.');
+    }
+    const out = await this.repl.write({
+      kind: ENTRY_COMMANDS, timeMs: this.repl.entryTime(), origin: this.repl.self.id, commands: queue.map((q) => q.args),
+    });
+    if (!out.ok) return err(out.error);
+    client.lastWriteIndex = out.index;
+    return out.replies;
+  }
+
+  /**
+   * Waits until everything in the log is applied, so that no write ordered before the EXEC is
+   * still unseen, then checks the watched keys in the same turn the EXEC will be proposed in.
+   */
+  private async watchedStillClean(client: ClientState): Promise<boolean | null> {
+    const deadline = Date.now() + this.host.clusterWaitMs();
+    while (Date.now() < deadline && this.repl.isLeader) {
+      const last = this.repl.group.raft.status().lastIndex;
+      if (this.repl.group.applied >= last) {
+        const db = this.repl.group.db;
+        const now = this.repl.entryTime();
+        for (const [key, expiredAtWatch] of client.watched) {
+          if (!expiredAtWatch && db.raw(key) !== undefined && db.isExpired(key, now)) client.watchDirty = true;
+        }
+        return !client.watchDirty;
+      }
+      await new Promise<void>((resolve) => {
+        if (!this.repl.group.whenApplied(last, resolve)) setTimeout(resolve, 10);
+      });
+    }
+    return null;
+  }
+}
