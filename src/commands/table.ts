@@ -47,7 +47,8 @@ export function resolveCommand(table: ReadonlyMap<string, CommandSpec>, args: st
   if (spec.subcommands === undefined) {
     return arityOk(spec, args.length) ? spec : wrongArity(spec.name);
   }
-  if (args.length < 2) return wrongArity(spec.name);
+  // A container alone (COMMAND) runs its own handler when its arity allows it.
+  if (args.length < 2) return arityOk(spec, 1) ? spec : wrongArity(spec.name);
   const subName = `${spec.name}|${(args[1] as string).toLowerCase()}`;
   const sub = spec.subcommands.find((s) => s.name === subName);
   if (sub === undefined) {
