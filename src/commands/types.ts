@@ -25,7 +25,8 @@ export const F = {
   NO_PROPAGATE: 1 << 14,
 } as const;
 
-export type Handler = (ctx: ExecContext, args: string[]) => Reply;
+/** A handler answers at once, or later (WAIT, blocking pops) with a promise. */
+export type Handler = (ctx: ExecContext, args: string[]) => Reply | Promise<Reply>;
 
 export interface CommandSpec {
   /** Lower case; a subcommand is "parent|sub". */

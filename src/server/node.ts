@@ -30,6 +30,7 @@ import { Replication } from './replication.ts';
 import { ReplicatedRouting, type RoutingHost } from './routing.ts';
 import { decodeKeyspace, encodeKeyspace } from './snapshot-codec.ts';
 import { replicationInfo, raftInfo } from './replication-info.ts';
+import { clusterCommands, type ClusterHost } from './cluster-commands.ts';
 
 interface Stats {
   connectionsReceived: number;
@@ -47,7 +48,7 @@ const freshStats = (): Stats => ({
   rejectedConnections: 0, evictedKeys: 0, errorReplies: 0, peakMemoryBytes: 0,
 });
 
-export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
+export class FloeNode implements SessionHost, TransactionHost, RoutingHost, ClusterHost {
   readonly config: Config;
   readonly db: Keyspace;
   readonly table: Map<string, CommandSpec>;
@@ -80,7 +81,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
     this.db = new Keyspace(new Xoshiro128(this.random.nextUint32()));
     this.evictor = new Evictor(new Xoshiro128(this.random.nextUint32()));
     this.slowlog = new Slowlog(config.num('slowlog-max-len'));
-    this.table = buildCommandTable(transactionCommands(this));
+    this.table = buildCommandTable([...transactionCommands(this), ...clusterCommands(this)]);
     this.ctx = { db: this.db, nowMs: 0, random: this.random, client: null as unknown as ClientContext, server: this.serverContext() };
     this.db.onKeyChanged = (key) => this.touchWatched(key);
     this.db.onFlush = () => this.touchAllWatched();
@@ -242,7 +243,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
     return e;
   }
 
-  call(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
+  call(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply | Promise<Reply> {
     const ctx = this.ctx;
     ctx.client = session;
     ctx.nowMs = nowMs;
@@ -261,7 +262,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
   // ---- TransactionHost ------------------------------------------------------------------
 
   runQueued(session: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply {
-    return this.call(session, spec, args, nowMs);
+    const r = this.call(session, spec, args, nowMs);
+    return r instanceof Promise ? err(`ERR ${spec.name} cannot run inside MULTI`) : r;
   }
 
   /** Evicts until under maxmemory; false when still over and the policy allows no more. */
@@ -375,6 +377,10 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost {
     }
     if (victims.length > 0) repl.evict(victims);
     return projected <= this.maxmemory;
+  }
+
+  clientAddress(): { host: string; port: number } {
+    return { host: this.config.str('bind'), port: this.boundPort() };
   }
 
   clusterWaitMs(): number {

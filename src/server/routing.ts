@@ -14,7 +14,7 @@ import { ClientState } from './client-state.ts';
 import type { Replication } from './replication.ts';
 
 /** Commands that follow the client to the leader although they only touch client state. */
-const FOLLOW_TO_LEADER = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+const FOLLOW_TO_LEADER = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch', 'wait']);
 const REMOTE_CLIENTS_MAX = 100_000; // clients of followers this leader keeps state for
 const REMOTE_IDLE_MS = 10 * 60 * 1000; // state of a remote client idle this long is dropped
 const CLUSTERDOWN = err('CLUSTERDOWN The cluster is down');
@@ -22,7 +22,7 @@ const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited
 
 /** What routing needs from the node. */
 export interface RoutingHost {
-  call(client: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply;
+  call(client: ClientState, spec: CommandSpec, args: string[], nowMs: number): Reply | Promise<Reply>;
   process(client: ClientState, args: string[]): Reply | Promise<Reply>;
   /** Chooses eviction victims and proposes them; false when still over maxmemory. */
   makeRoomReplicated(): boolean;
@@ -174,7 +174,7 @@ export class ReplicatedRouting {
     }
     if (!queue.some((q) => (q.spec.flags & F.WRITE) !== 0)) {
       const r = await this.repl.linearizable(() => queue.map((q) => this.host.call(client, q.spec, q.args, Date.now())));
-      return r.ok ? r.value : err(r.error);
+      return r.ok ? Promise.all(r.value) : err(r.error);
     }
     if (queue.some((q) => (q.spec.flags & F.DENYOOM) !== 0) && !this.host.makeRoomReplicated()) {
       return err('EXECABORT Transaction discarded because of: command not allowed when used memory > \'maxmemory\'.');
