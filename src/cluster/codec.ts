@@ -261,7 +261,7 @@ export function encodeRaftFrame(msgs: readonly Message[], bytes: number): Buffer
   const start = beginFrame(w, FrameType.RAFT);
   writeMessages(w, msgs);
   endFrame(w, start);
-  assert(w.pos === size, 'RAFT frame size mismatch');
+  assert(w.pos === size && w.buf.length === size, 'RAFT frame size mismatch');
   return w.buf;
 }
 
@@ -326,7 +326,7 @@ export function encodeForwardRequestFrame(id: number, group: GroupId, kind: Forw
   w.varint(args.length);
   for (const a of args) w.latin1(a);
   endFrame(w, start);
-  assert(w.pos === size, 'FORWARD_REQUEST frame size mismatch');
+  assert(w.pos === size && w.buf.length === size, 'FORWARD_REQUEST frame size mismatch');
   return w.buf;
 }
 

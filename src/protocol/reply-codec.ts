@@ -64,7 +64,8 @@ export class ByteWriter {
   /** An unsigned safe integer as LEB128: 7 bits per byte, low first, at most 8 bytes. */
   varint(v: number): void {
     assert(Number.isSafeInteger(v) && v >= 0, `varint out of range: ${v}`);
-    this.ensure(8);
+    // Exact, so that a writer over an exactly sized buffer never grows.
+    if (this.pos + 8 > this.buf.length) this.ensure(varintBytes(v));
     const buf = this.buf;
     let pos = this.pos;
     while (v > 0x7fffffff) {
