@@ -2,7 +2,12 @@
 // truncations, bit flips, huge counts and lengths must fail as FLOE_ERR_PEER, nothing else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessages, encodeMessages, messageEncodedBytes, batchHeaderBytes } from './codec.ts';
+import {
+  batchHeaderBytes, decodeForwardReply, decodeForwardRequest, decodeHello, decodeMessages, encodeForwardReplyFrame,
+  encodeForwardRequestFrame, encodeFrame, encodeHelloFrame, encodeMessages, encodeRaftFrame, FrameSplitter, FrameType,
+  messageEncodedBytes,
+} from './codec.ts';
+import { ErrorReply, SetReply } from '../protocol/reply.ts';
 import { Xoshiro128 } from '../util/prng.ts';
 import { FloeError } from '../util/errors.ts';
 import type { ConfState, Entry, Message, MessageType, NodeId } from '../raft/types.ts';
@@ -101,7 +106,7 @@ test('an empty batch is one byte', () => {
 
 test('every truncation of a valid batch fails as FLOE_ERR_PEER', () => {
   const r = new Xoshiro128(11);
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 8; i++) {
     const bytes = encodeMessages(randomBatch(r));
     for (let cut = 0; cut < bytes.length; cut++) {
       assert.throws(() => decodeMessages(bytes.subarray(0, cut)), (e) => e instanceof FloeError && e.code === 'FLOE_ERR_PEER');
@@ -144,4 +149,58 @@ test('huge counts and lengths are refused before any allocation', () => {
 
 test('trailing bytes after the batch are refused', () => {
   assert.throws(() => decodeMessages(new Uint8Array([0, 0])), /trailing/);
+});
+
+test('exactly sized frames have no slack (RAFT and FORWARD_REQUEST)', () => {
+  const r = new Xoshiro128(3);
+  for (let i = 0; i < 200; i++) {
+    const msgs = randomBatch(r);
+    const bytes = msgs.reduce((n, m) => n + messageEncodedBytes(m), 0);
+    const frame = encodeRaftFrame(msgs, bytes);
+    assert.equal(frame.readUInt32BE(0), frame.length - 4);
+    assert.equal(frame[4], FrameType.RAFT);
+    assert.deepEqual(normalize(decodeMessages(frame.subarray(5))), normalize(msgs));
+  }
+  const args = ['SET', 'k\x00\xff', 'x'.repeat(300), ''];
+  const frame = encodeForwardRequestFrame(2 ** 32 - 1, 7, 'read', args);
+  assert.equal(frame.readUInt32BE(0), frame.length - 4);
+  assert.deepEqual(decodeForwardRequest(frame.subarray(5)), { id: 2 ** 32 - 1, group: 7, kind: 'read', args });
+});
+
+test('HELLO and FORWARD_REPLY round-trip', () => {
+  const hello = { version: 1, from: 3, to: 2 ** 32 - 1, clusterId: 'prod-é' };
+  assert.deepEqual(decodeHello(encodeHelloFrame(hello).subarray(5)), hello);
+  const ok = encodeForwardReplyFrame(9, { ok: true, reply: new SetReply(['a', new ErrorReply('ERR b'), 3n]) });
+  assert.deepEqual(decodeForwardReply(ok.subarray(5)), { id: 9, ok: true, reply: new SetReply(['a', new ErrorReply('ERR b'), 3n]) });
+  const failed = encodeForwardReplyFrame(10, { ok: false, message: 'boom' });
+  assert.deepEqual(decodeForwardReply(failed.subarray(5)), { id: 10, ok: false, message: 'boom' });
+  assert.throws(() => decodeForwardRequest(Buffer.from([1, 1, 9, 0])), /forward kind/);
+});
+
+test('the splitter yields the same frames however the stream is cut', () => {
+  const r = new Xoshiro128(17);
+  for (let round = 0; round < 200; round++) {
+    const frames: Buffer[] = [];
+    for (let n = 1 + r.int(6); n > 0; n--) frames.push(encodeFrame(1 + r.int(5), bytesOf(r, r.int(3) === 0 ? 5000 : 20)));
+    const stream = Buffer.concat(frames);
+    const splitter = new FrameSplitter(1 << 20);
+    const got: Buffer[] = [];
+    for (let pos = 0; pos < stream.length;) {
+      const n = 1 + r.int(r.int(2) === 0 ? 8 : 3000);
+      splitter.push(stream.subarray(pos, pos + n), (type, payload) => (got.push(encodeFrame(type, payload)), true));
+      pos += n;
+    }
+    assert.deepEqual(got, frames, `round ${round}`);
+    assert.equal(splitter.bufferedBytes, 0);
+  }
+});
+
+test('the splitter refuses a claimed length over its limit before buffering it', () => {
+  const splitter = new FrameSplitter(100);
+  splitter.push(Buffer.from([0, 0]), () => true);
+  assert.throws(() => splitter.push(Buffer.from([0, 101]), () => true), /exceeds the limit of 100/);
+  const stop = new FrameSplitter(100);
+  let calls = 0;
+  stop.push(Buffer.concat([encodeFrame(1, Buffer.from([1])), encodeFrame(1, Buffer.from([2]))]), () => (calls++, false));
+  assert.equal(calls, 1, 'returning false stops the splitter');
 });
