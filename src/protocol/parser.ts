@@ -116,15 +116,19 @@ export class RespParser {
     return args;
   }
 
-  /** Reads `*N\r\n`; returns false when the line is incomplete or invalid. */
+  /**
+   * Reads `*N\r\n`; returns false when the line is incomplete or invalid. As in Redis, the line
+   * ends at the first CR and the byte after it is skipped unchecked.
+   */
   private multibulkHeader(): boolean {
-    const nl = this.findLineEnd(this.pos);
-    if (nl < 0) {
+    const cr = this.buf.indexOf(CR, this.pos);
+    if (cr < 0) {
       if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) this.fail('too big mbulk count string');
       return false;
     }
-    const n = parseLength(this.buf, this.pos + 1, nl - 1);
-    if (n === null || n > MULTIBULK_LENGTH_MAX || nl - 1 < this.pos + 1 || this.buf[nl - 1] !== CR) {
+    if (cr + 2 > this.buf.length) return false;
+    const n = parseLength(this.buf, this.pos + 1, cr);
+    if (n === null || n > MULTIBULK_LENGTH_MAX) {
       this.fail('invalid multibulk length');
       return false;
     }
@@ -132,7 +136,7 @@ export class RespParser {
       this.fail('unauthenticated multibulk length');
       return false;
     }
-    this.pos = nl + 1;
+    this.pos = cr + 2;
     if (n <= 0) return true;
     // Do not trust the count for preallocation: a hostile `*1000000000` must not allocate.
     this.args = [];
@@ -141,26 +145,38 @@ export class RespParser {
     return true;
   }
 
+  /** Reads `$len\r\n`; false when incomplete or invalid (then `error` is set). */
+  private bulkHeader(): boolean {
+    if (this.buf[this.pos] !== 36 /* '$' */) {
+      this.fail(`expected '$', got '${String.fromCharCode(this.buf[this.pos] ?? 0)}'`);
+      return false;
+    }
+    const cr = this.buf.indexOf(CR, this.pos);
+    if (cr < 0) {
+      if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) this.fail('too big bulk count string');
+      return false;
+    }
+    if (cr + 2 > this.buf.length) return false;
+    const len = parseLength(this.buf, this.pos + 1, cr);
+    if (len === null || len < 0 || len > this.limits.bulkLenMax) {
+      this.fail('invalid bulk length');
+      return false;
+    }
+    if (!this.authenticated && len > UNAUTH_BULK_LEN_MAX_BYTES) {
+      this.fail('unauthenticated bulk length');
+      return false;
+    }
+    this.pos = cr + 2;
+    this.bulkLen = len;
+    return true;
+  }
+
   private multibulkBody(): string[] | null {
     const args = this.args as string[];
     while (this.argsLeft > 0) {
       if (this.bulkLen < 0) {
         if (this.pos >= this.buf.length) return null;
-        if (this.buf[this.pos] !== 36 /* '$' */) {
-          return this.fail(`expected '$', got '${String.fromCharCode(this.buf[this.pos] ?? 0)}'`);
-        }
-        const nl = this.findLineEnd(this.pos);
-        if (nl < 0) {
-          if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) return this.fail('too big bulk count string');
-          return null;
-        }
-        const len = parseLength(this.buf, this.pos + 1, nl - 1);
-        if (len === null || len < 0 || len > this.limits.bulkLenMax || this.buf[nl - 1] !== CR) {
-          return this.fail('invalid bulk length');
-        }
-        if (!this.authenticated && len > UNAUTH_BULK_LEN_MAX_BYTES) return this.fail('unauthenticated bulk length');
-        this.pos = nl + 1;
-        this.bulkLen = len;
+        if (!this.bulkHeader()) return null;
       }
       const end = this.pos + this.bulkLen;
       if (end + 2 > this.buf.length) {
@@ -169,7 +185,7 @@ export class RespParser {
         if (this.buf.length - this.pos >= this.needBytes) this.needBytes = 0;
         return null;
       }
-      if (this.buf[end] !== CR || this.buf[end + 1] !== LF) return this.fail('invalid bulk format');
+      // The two bytes after the data are skipped unchecked, as Redis does.
       args.push(this.buf.toString('latin1', this.pos, end));
       this.pos = end + 2;
       this.bulkLen = -1;
@@ -180,22 +196,31 @@ export class RespParser {
   }
 }
 
-/** Parses a decimal integer in buf[from, to); null when it is not one. */
-function parseLength(buf: Buffer, from: number, to: number): number | null {
-  if (to <= from || to - from > 19) return null;
+const INT64_DIGITS_MAX = 19;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Parses buf[from, to) as Redis's string2ll does: an optional '-', no '+', no leading zeros,
+ * no "-0", within 64 bits; null when it is not such a number. Values past 2^53 come back
+ * inexact, which only matters for their sign and size (they are refused or ignored).
+ */
+export function parseLength(buf: Buffer, from: number, to: number): number | null {
+  const len = to - from;
+  if (len <= 0 || len > INT64_DIGITS_MAX + 1) return null;
+  if (len === 1 && buf[from] === 48 /* '0' */) return 0;
   let i = from;
-  let neg = false;
-  if (buf[i] === 45 /* '-' */) {
-    neg = true;
-    i++;
-    if (i >= to) return null;
-  }
+  const neg = buf[i] === 45; /* '-' */
+  if (neg) i++;
+  const first = buf[i] ?? 0;
+  if (i >= to || first < 49 || first > 57) return null; // 1-9: no leading zero, no "-0"
   let n = 0;
   for (; i < to; i++) {
     const c = (buf[i] ?? 0) - 48;
     if (c < 0 || c > 9) return null;
     n = n * 10 + c;
   }
-  if (n > Number.MAX_SAFE_INTEGER) return null;
-  return neg ? -n : n;
+  if (n <= Number.MAX_SAFE_INTEGER) return neg ? -n : n;
+  const big = BigInt(buf.toString('latin1', from, to));
+  return big > INT64_MAX || big < INT64_MIN ? null : Number(big);
 }
