@@ -6,6 +6,8 @@ type Subcommand = { summary: string; load: () => Promise<{ run(argv: string[]): 
 
 const subcommands: Record<string, Subcommand> = {
   server: { summary: 'run a Floe node', load: () => import('./server.ts') },
+  dev: { summary: 'start a local replicated cluster (child processes)', load: () => import('./dev.ts') },
+  cluster: { summary: 'status and membership of a replicated cluster', load: () => import('./cluster.ts') },
   sim: { summary: 'run the deterministic Raft fault simulator', load: () => import('./sim.ts') },
   bench: { summary: 'benchmark Floe side by side with Redis and etcd', load: () => import('./bench.ts') },
 };

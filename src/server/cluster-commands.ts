@@ -92,6 +92,20 @@ async function wait(h: ClusterHost, ctx: ExecContext, args: string[]): Promise<R
   }
 }
 
+const MEMBERSHIP_TIMEOUT_MS = 120_000; // a new member must catch up within this
+
+async function membership(h: ClusterHost, change: (repl: Replication) => Promise<string | null>): Promise<Reply> {
+  const repl = h.replication;
+  if (repl === null) return err('ERR this node is not replicated');
+  if (!repl.isLeader) return err(`ERR not the leader; send this to ${repl.peerName(repl.leader) || 'the leader'}`);
+  try {
+    const problem = await change(repl);
+    return problem === null ? OK : err(problem);
+  } catch (e) {
+    return err(`ERR ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export function clusterCommands(h: ClusterHost): CommandSpec[] {
   const subs: CommandSpec[] = [
     cmd({ name: 'cluster|keyslot', arity: 3, flags: L | F.FAST, group: g, since: '3.0.0', summary: 'Returns the hash slot for a key.',
@@ -121,9 +135,13 @@ export function clusterCommands(h: ClusterHost): CommandSpec[] {
         repl.wake();
         return r.ok ? OK : err(`ERR transfer refused: ${r.reason}`);
       } }),
+    cmd({ name: 'cluster|addnode', arity: 4, flags: L | F.ADMIN, group: g, since: '7.2.0', summary: 'Adds a node: learner first, then voter through joint consensus (Floe).',
+      handler: (_c, a) => membership(h, (repl) => repl.addNode(a[2] as string, a[3] as string, MEMBERSHIP_TIMEOUT_MS)) }),
+    cmd({ name: 'cluster|removenode', arity: 3, flags: L | F.ADMIN, group: g, since: '7.2.0', summary: 'Removes a node through joint consensus (Floe).',
+      handler: (_c, a) => membership(h, (repl) => repl.removeNode(a[2] as string, MEMBERSHIP_TIMEOUT_MS)) }),
     cmd({ name: 'cluster|help', arity: 2, flags: L, group: g, since: '5.0.0', summary: 'Returns helpful text about the different subcommands.',
       handler: () => ['CLUSTER <subcommand> [<arg> ...]. Subcommands are:', 'INFO', 'MYID', 'NODES', 'SHARDS', 'SLOTS', 'KEYSLOT <key>',
-        'TRANSFERLEADER <node>', 'HELP'].map((s) => new SimpleString(s)) }),
+        'TRANSFERLEADER <node>', 'ADDNODE <node> <host:port[@busport]>', 'REMOVENODE <node>', 'HELP'].map((s) => new SimpleString(s)) }),
   ];
   return [
     cmd({ name: 'cluster', arity: -2, flags: L, group: g, since: '3.0.0', summary: 'A container for Redis Cluster commands.', subcommands: subs,

@@ -25,7 +25,7 @@ import { Slowlog } from './slowlog.ts';
 import { transactionCommands, TX_CONTROL, type TransactionHost } from './transactions.ts';
 import { findPeer, parsePeers, type PeerSpec } from '../cluster/peers.ts';
 import { EVICTION_KEYS_PER_COMMAND_MAX } from '../constants.ts';
-import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, type StoreEntry } from '../store/entry.ts';
+import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, type StoreEntry } from '../store/entry.ts';
 import { Replication } from './replication.ts';
 import { ReplicatedRouting, type RoutingHost } from './routing.ts';
 import { decodeKeyspace, encodeKeyspace } from './snapshot-codec.ts';
@@ -356,6 +356,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
       for (const key of entry.keys) if (this.db.raw(key) !== undefined && this.db.isExpired(key, entry.timeMs)) this.db.deleteExpired(key);
     } else if (entry.kind === ENTRY_EVICT) {
       for (const key of entry.keys) if (this.db.delete(key)) this.stats.evictedKeys++;
+    } else if (entry.kind === ENTRY_PEER) {
+      this.repl?.applyPeer(entry.keys);
     }
     ctx.random = this.random;
     return replies;

@@ -4,11 +4,13 @@
 // entries, serves reads by lease or ReadIndex, and lets only the leader expire and evict.
 
 import { ClusterBus } from '../cluster/bus.ts';
-import { busPeers, type PeerSpec } from '../cluster/peers.ts';
+import { busPeers, parsePeers, type PeerSpec } from '../cluster/peers.ts';
 import { NodeDisk } from '../io/node/disk.ts';
 import type { ConfState, Entry, Message, NodeId, RaftStorage, Ready, Snapshot } from '../raft/types.ts';
 import type { Reply } from '../protocol/reply.ts';
-import { ENTRY_EVICT, ENTRY_EXPIRE, encodeEntry, type StoreEntry } from '../store/entry.ts';
+import { ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, encodeEntry, type StoreEntry } from '../store/entry.ts';
+import { encodeConfChange } from '../raft/confchange.ts';
+import type { ConfChange } from '../raft/types.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts';
 import type { WalRecord } from '../storage/types.ts';
@@ -125,7 +127,7 @@ export class Replication {
       const data = Buffer.concat(parts);
       const confState = JSON.parse(boot.snapshot.extra.toString('utf8')) as ConfState;
       snapshot = { group: GROUP_DATA, index: boot.snapshot.index, term: boot.snapshot.term, confState, data };
-      this.opts.restore(data);
+      this.restoreSnapshot(data);
     }
     const entries: Entry[] = (boot?.entries ?? []).map((e) => ({
       group: GROUP_DATA, term: e.term, index: e.index, type: e.kind === 1 ? 'conf-change' : 'normal', data: e.data,
@@ -201,7 +203,7 @@ export class Replication {
     for (const m of rd.messages) this.bus.send(m);
     this.bus.flush();
     if (rd.snapshot !== null) {
-      this.opts.restore(rd.snapshot.data);
+      this.restoreSnapshot(rd.snapshot.data);
       this.group.restored(rd.snapshot.index);
     }
     for (const e of rd.committed) this.noteEntryTime(e);
@@ -244,7 +246,7 @@ export class Replication {
     const g = this.group;
     if (this.snapshotting || g.bytesSinceSnapshot < this.opts.snapshotLogBytes()) return;
     this.snapshotting = true;
-    const snap = g.raft.compact(g.applied, this.opts.snapshotData());
+    const snap = g.raft.compact(g.applied, this.snapshotData());
     g.bytesSinceSnapshot = 0;
     this.persistSnapshot(snap, false).then(
       () => {
@@ -257,6 +259,88 @@ export class Replication {
         else this.opts.log('snapshot-failed', { error: String(e) });
       },
     );
+  }
+
+  /** Snapshot data: the peer address book (u32 length, JSON), then the keyspace. */
+  private snapshotData(): Uint8Array {
+    const book = Buffer.from(JSON.stringify(this.peers.map((p) => `${p.name}=${p.host}:${p.port}@${p.busPort}`)), 'utf8');
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32LE(book.length, 0);
+    return Buffer.concat([len, book, this.opts.snapshotData()]);
+  }
+
+  private restoreSnapshot(data: Uint8Array): void {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const n = buf.readUInt32LE(0);
+    const book = JSON.parse(buf.toString('utf8', 4, 4 + n)) as string[];
+    for (const p of parsePeers(book.join(','))) this.upsertPeer(p);
+    this.opts.restore(buf.subarray(4 + n));
+  }
+
+  private upsertPeer(p: PeerSpec): void {
+    this.peers = [...this.peers.filter((q) => q.id !== p.id), p];
+    this.bus?.setPeers(busPeers(this.peers, this.self.id));
+  }
+
+  /** Applies a peer address book entry (every replica, in log order). */
+  applyPeer(keys: readonly string[]): void {
+    const [op, name, address] = keys;
+    if (op === 'add' && name !== undefined && address !== undefined) {
+      this.upsertPeer(parsePeers(`${name}=${address}`)[0] as PeerSpec);
+    } else if (op === 'remove' && name !== undefined && name !== this.self.name) {
+      this.peers = this.peers.filter((p) => p.name !== name);
+      this.bus.setPeers(busPeers(this.peers, this.self.id));
+    }
+  }
+
+  // ---- membership (leader only) -----------------------------------------------------------
+
+  /** Adds a node: address book entry, learner, catch up, then voter through joint consensus. */
+  async addNode(name: string, address: string, timeoutMs: number): Promise<string | null> {
+    const spec = parsePeers(`${name}=${address}`)[0] as PeerSpec;
+    const book = await this.write({ kind: ENTRY_PEER, timeMs: this.entryTime(), origin: this.self.id, keys: ['add', name, address] });
+    if (!book.ok) return book.error;
+    const deadline = Date.now() + timeoutMs;
+    let problem = await this.confChange({ transition: 'auto', changes: [{ op: 'add-learner', node: spec.id }] }, deadline);
+    if (problem !== null) return problem;
+    while (Date.now() < deadline) {
+      const st = this.group.raft.status();
+      if ((st.progress?.get(spec.id)?.match ?? 0) >= st.commit) break;
+      await sleep(50);
+    }
+    problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'promote-learner', node: spec.id }] }, deadline);
+    return problem;
+  }
+
+  async removeNode(name: string, timeoutMs: number): Promise<string | null> {
+    const peer = this.peers.find((p) => p.name === name);
+    if (peer === undefined) return `ERR unknown node '${name}'`;
+    const deadline = Date.now() + timeoutMs;
+    const problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'remove', node: peer.id }] }, deadline);
+    if (problem !== null) return problem;
+    if (!this.isLeader) return null; // a leader that removed itself steps down; the book entry is optional
+    const book = await this.write({ kind: ENTRY_PEER, timeMs: this.entryTime(), origin: this.self.id, keys: ['remove', name, ''] });
+    return book.ok ? null : book.error;
+  }
+
+  /** Proposes a membership change and waits until it (and any joint phase) is applied. */
+  private async confChange(cc: ConfChange, deadline: number): Promise<string | null> {
+    const raft = this.group.raft;
+    while (Date.now() < deadline) {
+      const r = raft.proposeConfChange(cc);
+      this.wake();
+      if (r.ok) {
+        while (Date.now() < deadline) {
+          const st = raft.status();
+          if (this.group.applied >= r.index && st.confState.votersOutgoing.length === 0) return null;
+          await sleep(20);
+        }
+        return 'ERR membership change did not finish in time';
+      }
+      if (r.reason !== 'conf-change-pending') return `ERR membership change refused: ${r.reason}`;
+      await sleep(50);
+    }
+    return 'ERR membership change did not finish in time';
   }
 
   private failDisk(error: FloeError): void {
@@ -375,4 +459,8 @@ function refusalError(reason: string): string {
     default:
       return `ERR write refused by Raft: ${reason}`;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

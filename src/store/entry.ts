@@ -10,6 +10,8 @@ import { assert } from '../util/assert.ts';
 export const ENTRY_COMMANDS = 1;
 export const ENTRY_EXPIRE = 2;
 export const ENTRY_EVICT = 3;
+/** A change to the peer address book: keys = [op ('add' | 'remove'), name, address]. */
+export const ENTRY_PEER = 4;
 
 export interface CommandsEntry {
   readonly kind: typeof ENTRY_COMMANDS;
@@ -20,7 +22,7 @@ export interface CommandsEntry {
 }
 
 export interface DeletesEntry {
-  readonly kind: typeof ENTRY_EXPIRE | typeof ENTRY_EVICT;
+  readonly kind: typeof ENTRY_EXPIRE | typeof ENTRY_EVICT | typeof ENTRY_PEER;
   readonly timeMs: number;
   readonly origin: number;
   readonly keys: readonly string[];
@@ -103,7 +105,7 @@ export function decodeEntry(data: Uint8Array): StoreEntry {
     assert(at === buf.length, 'log entry has trailing bytes');
     return { kind, timeMs, origin, commands };
   }
-  assert(kind === ENTRY_EXPIRE || kind === ENTRY_EVICT, `unknown log entry kind ${kind}`);
+  assert(kind === ENTRY_EXPIRE || kind === ENTRY_EVICT || kind === ENTRY_PEER, `unknown log entry kind ${kind}`);
   const keys: string[] = [];
   for (let i = 0; i < count; i++) keys.push(str());
   assert(at === buf.length, 'log entry has trailing bytes');
