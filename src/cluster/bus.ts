@@ -191,6 +191,8 @@ export class ClusterBus {
   private readonly sendQueueBytesMax: number;
   private readonly peers = new Map<NodeId, Peer>();
   private readonly inbound = new Set<Link>();
+  /** Sockets of refused links, kept open briefly so the ERROR frame arrives; destroyed by stop(). */
+  private readonly lingering = new Set<net.Socket>();
   private dirtyPeers: Peer[] = [];
   private server: net.Server | null = null;
   private running = false;
@@ -243,6 +245,8 @@ export class ClusterBus {
     this.peers.clear();
     this.dirtyPeers = [];
     for (const link of [...this.inbound]) this.closeLink(link, 'bus stopped');
+    for (const socket of this.lingering) socket.destroy();
+    this.lingering.clear();
     const server = this.server;
     if (server === null || !server.listening) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -496,6 +500,8 @@ export class ClusterBus {
     const socket = link.socket;
     const linger = !socket.destroyed && socket.writable;
     if (linger) {
+      this.lingering.add(socket);
+      socket.on('close', () => this.lingering.delete(socket));
       socket.end(encodeErrorFrame(reason));
       setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
     }
