@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { ACTIVE_EXPIRE_BUDGET_MS, ACTIVE_EXPIRE_KEYS_PER_LOOP, CRON_TICK_MS } from '../constants.ts';
+import { ACTIVE_EXPIRE_BUDGET_MS, ACTIVE_EXPIRE_KEYS_PER_LOOP } from '../constants.ts';
 import { resolveCommand, buildCommandTable } from '../commands/table.ts';
 import { F, type ClientContext, type ClientKillFilter, type CommandSpec, type ExecContext } from '../commands/types.ts';
 import { RespParser } from '../protocol/parser.ts';

@@ -9,7 +9,6 @@ import { NodeDisk } from '../io/node/disk.ts';
 import type { ConfState, Entry, Message, NodeId, RaftStorage, Ready, Snapshot } from '../raft/types.ts';
 import type { Reply } from '../protocol/reply.ts';
 import { ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, encodeEntry, type StoreEntry } from '../store/entry.ts';
-import { encodeConfChange } from '../raft/confchange.ts';
 import type { ConfChange } from '../raft/types.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts';
