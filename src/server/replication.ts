@@ -22,7 +22,7 @@ export const GROUP_DATA = 1;
 
 const MAX_SIZE_PER_MSG_BYTES = 1024 * 1024; // 1 MiB of entries per append
 const MAX_INFLIGHT_MSGS = 256;
-const MAX_INFLIGHT_BYTES = 32 * 1024 * 1024; // 32 MiB per follower
+const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024; // 8 MiB per follower, below the bus queue cap (16 MiB)
 const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024; // 64 MiB of proposals not yet committed
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024; // 1 MiB per InstallSnapshot message
 const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024 * 1024; // 4 GiB: the largest snapshot a follower reassembles
