@@ -21,8 +21,8 @@ export interface ClientGateway {
 
 /** A client abandons an operation after this much virtual time (its return becomes ∞). */
 export const opTimeoutMs = 2_000;
-/** Think time between a client's operations, virtual ms. */
-export const thinkMsMax = 60;
+/** Think time between a client's operations is uniform up to the run's ceiling, at most this, virtual ms. */
+export const thinkMsMax = 400;
 /** After a refusal, a client retries after this long. */
 const retryMs = 30;
 
@@ -41,8 +41,11 @@ interface Client {
   /** Pinned: talks only to this node until pinnedUntilMs (clients on the minority side of a partition). */
   pinnedTo: number;
   pinnedUntilMs: number;
-  pinnedPutOneIn: number;
+  pinnedRole: PinnedRole;
 }
+
+/** A pinned client only writes, or only reads by lease (what a stale leader would get wrong). */
+export type PinnedRole = 'writer' | 'lease-reader';
 
 export class Clients {
   readonly history: Operation[] = [];
@@ -59,6 +62,7 @@ export class Clients {
   private readonly gw: ClientGateway;
   private readonly keys: number;
   private readonly leaseShare: number;
+  private readonly thinkMsCeiling: number;
   private historyClock = 0;
   private nextOpId = 1;
 
@@ -67,17 +71,18 @@ export class Clients {
     this.gw = gw;
     this.keys = keys;
     this.leaseShare = leaseShare;
+    this.thinkMsCeiling = 20 + rng.int(thinkMsMax - 20);
     for (let id = 0; id < count; id++) this.clients.push(newClient(id, null, rng.int(2) === 0));
   }
 
-  /** Keep half of the clients (the odd or the even ids), or all, talking only to `node` until `untilMs`; they write one op in `putOneIn`. */
-  pin(node: number, untilMs: number, putOneIn: number, all = false): void {
+  /** Keep half of the clients (the odd or the even ids), or all, talking only to `node` until `untilMs`, in `role`. */
+  pin(node: number, untilMs: number, role: PinnedRole, all = false): void {
     const parity = this.rng.int(2);
     for (const c of this.clients) {
       if (c.script !== null || (!all && c.id % 2 !== parity)) continue;
       c.pinnedTo = node;
       c.pinnedUntilMs = untilMs;
-      c.pinnedPutOneIn = putOneIn;
+      c.pinnedRole = role;
     }
   }
 
@@ -133,12 +138,12 @@ export class Clients {
     else if (c.target === 0 || !nodes.includes(c.target)) c.target = nodes[this.rng.int(nodes.length)] as number;
     const key = c.script?.[0] ?? `k${this.rng.int(this.keys)}`;
     // Pinned clients mostly read: their writes would only hang on the cut-off side.
-    const isPut = c.script === null && this.rng.int(pinned ? c.pinnedPutOneIn : 2) === 0;
+    const isPut = c.script === null && (pinned ? c.pinnedRole === 'writer' : this.rng.int(2) === 0);
     const op: Operation = { clientId: c.id, op: isPut ? 'put' : 'get', key, value: null, call: 0, ret: Infinity, output: null };
     // Current before the call: a lease read may be answered synchronously, inside it.
     c.current = op;
     c.startedMs = nowMs;
-    const refused = isPut ? this.startPut(c, op) : this.startGet(c, op);
+    const refused = isPut ? this.startPut(c, op) : this.startGet(c, op, pinned || this.rng.next() < this.leaseShare);
     if (refused !== null) {
       c.current = null;
       if (!pinned) c.target = refused !== 0 && nodes.includes(refused) ? refused : nodes[this.rng.int(nodes.length)] as number;
@@ -162,15 +167,19 @@ export class Clients {
     return null;
   }
 
-  private startGet(c: Client, op: Operation): number | null {
+  private startGet(c: Client, op: Operation, preferLease: boolean): number | null {
     op.call = ++this.historyClock;
-    const lease = c.script === null && this.rng.next() < this.leaseShare;
-    const r = this.gw.read(c.target, op.key, lease, (o) => this.getDone(c, op, o));
-    if (!r.ok) return r.leader;
-    op.readMode = r.mode;
+    const lease = c.script === null && preferLease;
+    // In the history before the call: a lease read may be answered inside it.
     this.history.push(op);
-    this.gw.trace(`client ${c.id} call ${describe(op)} at n${c.target}`);
-    return null;
+    this.gw.trace(`client ${c.id} call get ${op.key}${lease ? ' (lease?)' : ''} at n${c.target}`);
+    const r = this.gw.read(c.target, op.key, lease, (o) => this.getDone(c, op, o));
+    if (r.ok) {
+      op.readMode = r.mode;
+      return null;
+    }
+    this.history.splice(this.history.lastIndexOf(op), 1);
+    return r.leader;
   }
 
   private putDone(c: Client, op: Operation, opId: number, o: PutOutcome): void {
@@ -188,6 +197,7 @@ export class Clients {
     if (c.current !== op) return;
     if (o.ok) {
       op.output = o.value;
+      op.readMode = o.mode;
       op.ret = ++this.historyClock;
       if (op.call > this.roundStart) c.getOk = true;
       if (c.script !== null) c.script.shift();
@@ -201,7 +211,7 @@ export class Clients {
     this.gw.trace(`client ${c.id} ${outcome} ${describe(op)}`);
     c.current = null;
     if (outcome !== 'ok') c.target = 0;
-    this.gw.schedule(c.id, 1 + this.rng.int(thinkMsMax));
+    this.gw.schedule(c.id, 1 + this.rng.int(this.thinkMsCeiling));
   }
 
   /** Operations for the checker: puts the core definitely refused never happened. */
@@ -216,7 +226,7 @@ export class Clients {
 }
 
 function newClient(id: number, script: string[] | null, sticky: boolean): Client {
-  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0, pinnedPutOneIn: 2 };
+  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0, pinnedRole: 'writer' };
 }
 
 function describe(op: Operation): string {

@@ -22,7 +22,7 @@ export interface DriverHooks {
 }
 
 export type PutOutcome = 'ok' | 'failed';
-export type ReadOutcome = { ok: true; value: string | null } | { ok: false };
+export type ReadOutcome = { ok: true; value: string | null; mode: 'lease' | 'read-index' } | { ok: false };
 
 interface PendingPut {
   cmd: PutCommand;
@@ -32,6 +32,7 @@ interface PendingPut {
 
 interface PendingRead {
   key: string;
+  mode: 'lease' | 'read-index';
   /** Set once the read index is known (ReadState arrived, or a lease read was granted). */
   index: number;
   done: (outcome: ReadOutcome) => void;
@@ -160,14 +161,14 @@ export class SimNode {
     if (lease) {
       const r = this.raft.leaseRead();
       if (r.ok) {
-        this.reads.set(ctx, { key, index: r.index, done });
+        this.reads.set(ctx, { key, mode: 'lease', index: r.index, done });
         this.serveReads();
         return { ok: true, mode: 'lease' };
       }
     }
     const r = this.raft.readIndex(encoder.encode(ctx));
     if (!r.ok) return { ok: false, leader: r.leader };
-    this.reads.set(ctx, { key, index: -1, done });
+    this.reads.set(ctx, { key, mode: 'read-index', index: -1, done });
     return { ok: true, mode: 'read-index' };
   }
 
@@ -251,7 +252,7 @@ export class SimNode {
     for (const [ctx, r] of this.reads) {
       if (r.index < 0 || r.index > this.kv.appliedIndex) continue;
       this.reads.delete(ctx);
-      r.done({ ok: true, value: this.kv.get(r.key) });
+      r.done({ ok: true, value: this.kv.get(r.key), mode: r.mode });
     }
   }
 

@@ -11,8 +11,6 @@ type Fault = (sim: Simulation) => void;
 
 /** Voters are never removed below this many, so a healed cluster can always make progress. */
 const votersMin = 3;
-/** Clients pinned to an isolated leader write one operation in this many (mostly they read). */
-const pinnedReaderPutOneIn = 5;
 /** 'crash-new-leaders' kills up to this many leaders in a row. */
 const newLeadersCrashedMax = 8;
 /** A partition lasts this long (uniform), unless a 'heal' fault comes first; virtual ms. */
@@ -27,13 +25,14 @@ function healLater(sim: Simulation): number {
 
 const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [6, 'partition', partition],
-  [5, 'isolate-leader', isolateLeader],
+  [12, 'isolate-leader', isolateLeader],
   [3, 'one-way', oneWay],
   [2, 'heal', heal],
   [2, 'network-levels', (sim) => sim.network.drawFaults()],
   [6, 'crash', crashRandom],
   [3, 'crash-leader', crashLeader],
   [3, 'crash-after-vote', (sim) => (sim.crashAfterVote = true)],
+  [3, 'election-storm', electionStorm],
   [6, 'crash-new-leaders', crashNewLeaders],
   [2, 'clock-drift', clockDrift],
   [2, 'clock-step', clockStep],
@@ -45,11 +44,29 @@ const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [3, 'figure-8', figure8],
   [3, 'transfer', transfer],
 ];
-const totalWeight = faults.reduce((s, f) => s + f[0], 0);
+/** Fault kinds a run enables at least (swarm testing: each run uses a random subset). */
+const enabledFaultsMin = 3;
+
+/**
+ * Swarm testing (Groce et al.): each run enables a random half of the fault kinds, so some
+ * runs hammer one mechanism (say, only isolated leaders and crashes) instead of diluting
+ * every fault in every run. Returns the enabled kinds' names.
+ */
+export function chooseFaultMix(sim: Simulation): string[] {
+  let enabled: number[] = [];
+  while (enabled.length < enabledFaultsMin) enabled = faults.map((_, i) => i).filter(() => sim.faultRng.int(2) === 0);
+  sim.faultMix = enabled;
+  return enabled.map((i) => faults[i]?.[1] ?? '?');
+}
 
 export function injectFault(sim: Simulation): void {
-  let r = sim.faultRng.int(totalWeight);
-  for (const [weight, name, fault] of faults) {
+  const mix = sim.faultMix;
+  const total = mix.reduce((sum, i) => sum + (faults[i]?.[0] ?? 0), 0);
+  let r = sim.faultRng.int(total);
+  for (const i of mix) {
+    const f = faults[i];
+    if (f === undefined) continue;
+    const [weight, name, fault] = f;
     if (r < weight) {
       sim.log(`fault ${name}`);
       fault(sim);
@@ -83,7 +100,9 @@ function isolateLeader(sim: Simulation): void {
   sim.log(`isolate leader n${l.node.id}`);
   const healAt = healLater(sim);
   // Some clients stay with the old leader: if it kept serving reads it would serve stale ones.
-  sim.clients.pin(l.node.id, healAt, pinnedReaderPutOneIn);
+  // No other fault until the heal, so that the other side can elect a leader and write.
+  sim.clients.pin(l.node.id, healAt, 'lease-reader');
+  sim.scenarioUntilMs = healAt;
 }
 
 function oneWay(sim: Simulation): void {
@@ -129,6 +148,22 @@ function crashNode(sim: Simulation, id: number): void {
 function crashNewLeaders(sim: Simulation): void {
   armYoungLeaders(sim, 1 + sim.faultRng.int(newLeadersCrashedMax), 'either');
   sim.log(`the next ${sim.crashLeadersLeft} leaders will crash young`);
+}
+
+/**
+ * Two nodes campaign at the same instant (their timers fired together) and a voter crashes
+ * right after granting its vote and comes back at once: it must not vote again in that term.
+ */
+function electionStorm(sim: Simulation): void {
+  const voters = sim.leader()?.status.confState.voters ?? sim.aliveNodes().map((n) => n.id);
+  const alive = voters.filter((id) => sim.nodes.get(id)?.alive === true && !sim.retired.has(id));
+  const a = pick(sim, alive);
+  const b = pick(sim, alive.filter((id) => id !== a));
+  if (a === undefined || b === undefined) return;
+  sim.crashAfterVote = true;
+  sim.log(`n${a} and n${b} campaign at once`);
+  sim.nodes.get(a)?.raft.campaign();
+  sim.nodes.get(b)?.raft.campaign();
 }
 
 function clockDrift(sim: Simulation): void {
@@ -234,7 +269,7 @@ function figure8(sim: Simulation): void {
   sim.network.heal();
   sim.network.partition([[l1, x], others]);
   sim.log(`figure-8: partition [${l1},${x}] | [${others.join(',')}]`);
-  sim.clients.pin(l1, sim.nowMs + figure8StepMs, 1, true);
+  sim.clients.pin(l1, sim.nowMs + figure8StepMs, 'writer', true);
   later(sim, figure8StepMs / 2, figure8StepMs, `figure-8: n${l1} dies and is held; the next leader dies young and is held`, () => {
     const n1 = sim.nodes.get(l1);
     sim.held.add(l1);

@@ -14,7 +14,7 @@ import { Clients, type ClientGateway } from './clients.ts';
 import { checkHistory, formatOperation, type CheckVerdict } from './linearizability.ts';
 import { Trace } from './trace.ts';
 import { describeSettings, drawSettings, driftFractionMax, membersOf, tickMs, type RunSettings } from './settings.ts';
-import { injectFault } from './faults.ts';
+import { chooseFaultMix, injectFault } from './faults.ts';
 
 export interface SimOptions {
   seed: number;
@@ -64,6 +64,8 @@ export type YoungLeaderDeath = 'first-ready' | 'first-commit' | 'soon' | 'either
 /** A leader crashed by the 'crash-new-leader' fault lives at most this long, virtual ms. */
 const newLeaderLifeMsMax = 300;
 const youngDeathPoints: readonly CrashPoint[] = ['before-sync', 'before-send', 'after-send'];
+/** Restart delay after a crash right after a vote, virtual ms (less than a message delay). */
+const quickRestartMsMax = 60;
 /** After healing, the run must elect a leader and commit and read within this virtual time. */
 export const livenessMsMax = 60_000;
 
@@ -99,6 +101,8 @@ export class Simulation {
   youngCommitAtLeast = 0;
   /** Where young leaders die in their first Ready; null: any crash point. */
   youngDeathPoint: CrashPoint | null = null;
+  /** Indices of the fault kinds this run uses (see chooseFaultMix). */
+  faultMix: number[] = [];
   /** A scripted fault scenario runs until then; no other faults start meanwhile. */
   scenarioUntilMs = 0;
   nextNodeId: number;
@@ -132,7 +136,9 @@ export class Simulation {
     for (let c = 0; c < this.settings.clients; c++) this.agenda.push(1 + this.faultRng.int(200), { kind: 'client', client: c });
     this.agenda.push(this.faultGap(), { kind: 'fault' });
     this.network.drawFaults();
+    const mix = chooseFaultMix(this);
     this.log(`start seed=${opts.seed} nodes=${opts.nodes} mutant=${opts.mutant ?? 'none'} ${describeSettings(this.settings)}`);
+    this.log(`faults: ${mix.join(' ')}`);
   }
 
   /** Create a node (initial voter, or an empty one about to be added) and start its clock. */
@@ -361,7 +367,9 @@ export class Simulation {
     if (node.alive) this.checker.afterStep([adapter(node)]);
     const loss = node.crash();
     this.log(`crash n${node.id} at ${point}: lost ${loss.lost} unsynced records${loss.torn ? ' (last one torn)' : ''}`);
-    if (!this.healed) this.agenda.push(this.nowMs + 1 + this.faultRng.int(this.settings.restartMsMax), { kind: 'restart', node: node.id });
+    // A node crashed right after voting comes back at once: the election it voted in is still on.
+    const restartMsMax = point === 'after-ready' ? quickRestartMsMax : this.settings.restartMsMax;
+    if (!this.healed) this.agenda.push(this.nowMs + 1 + this.faultRng.int(restartMsMax), { kind: 'restart', node: node.id });
   }
 
   restart(id: number): void {
