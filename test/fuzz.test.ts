@@ -43,7 +43,7 @@ const VOCABULARY: ((r: Xoshiro128) => (string | Buffer)[])[] = [
   (r) => ['HELLO', String(r.int(5))],
   () => ['TIME'],
   (r) => ['COMMAND', 'INFO', ['get', 'set', 'client'][r.int(3)] as string],
-  (r) => ['CLIENT', 'GETNAME'],
+  () => ['CLIENT', 'GETNAME'],
   (r) => ['MEMORY', 'USAGE', key(r)],
   (r) => ['EXPIRETIME', key(r)],
 ];
