@@ -67,6 +67,8 @@ export class Replication {
   private snapshotting = false;
   private lastEntryTimeMs = 0;
   leader: NodeId = 0;
+  /** The hard state last made durable (early sends need term and vote on disk). */
+  private durableHard = { term: 0, vote: 0, commit: 0 };
   isLeader = false;
   /** Set when the disk failed: writes are refused, reads of applied data go on. */
   diskFailure: FloeError | null = null;
@@ -132,6 +134,7 @@ export class Replication {
       group: GROUP_DATA, term: e.term, index: e.index, type: e.kind === 1 ? 'conf-change' : 'normal', data: e.data,
     }));
     const hs = boot?.hardState ?? { term: 0, vote: 0, commit: 0 };
+    this.durableHard = hs;
     return { hardState: () => hs, snapshot: () => snapshot, entries: () => entries };
   }
 
@@ -197,10 +200,16 @@ export class Replication {
       records.push({ type: 'entry', group: GROUP_DATA, term: e.term, index: e.index, kind: e.type === 'conf-change' ? 1 : 0, data: e.data });
     }
     if (rd.hardState !== null) records.push({ type: 'hardState', group: GROUP_DATA, ...rd.hardState });
+    // A leader whose term and vote are already durable may send its appends while its own
+    // copy is being written (Raft thesis §10.2.1): the commit index that counts its copy
+    // only leaves this node in a later Ready, after this write is durable, so nothing is
+    // committed anywhere on the strength of a copy that a crash could still lose.
+    const early = this.isLeader && rd.snapshot === null && (rd.hardState === null || this.sameTermAndVote(rd));
+    if (early) this.send(rd);
     if (records.length > 0) await this.storage.wal.append(records, { sync: rd.mustSync });
+    if (rd.hardState !== null) this.durableHard = rd.hardState;
     if (this.stopped) return;
-    for (const m of rd.messages) this.bus.send(m);
-    this.bus.flush();
+    if (!early) this.send(rd);
     if (rd.snapshot !== null) {
       this.restoreSnapshot(rd.snapshot.data);
       this.group.restored(rd.snapshot.index);
@@ -211,6 +220,16 @@ export class Replication {
     if (rd.softState !== null) this.roleChanged(rd.softState.leader);
     this.group.raft.advance(rd);
     this.maybeSnapshot();
+  }
+
+  private send(rd: Ready): void {
+    for (const m of rd.messages) this.bus.send(m);
+    this.bus.flush();
+  }
+
+  private sameTermAndVote(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return hs !== null && hs.term === this.durableHard.term && hs.vote === this.durableHard.vote;
   }
 
   private noteEntryTime(e: Entry): void {
