@@ -152,6 +152,8 @@ export class ReplicatedRouting {
   }
 
   async read(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+    // READONLY on a follower: the client asked for this replica's (possibly stale) state.
+    if (!this.repl.isLeader && client.readonlyReplicaReads) return this.host.call(client, spec, args, Date.now());
     const r = await this.repl.linearizable(() => this.host.call(client, spec, args, Date.now()));
     return r.ok ? r.value : err(r.error);
   }

@@ -1,0 +1,172 @@
+// A healthy 3-node replicated cluster through ioredis: writes and reads on every node
+// (followers forward to the leader), MULTI/EXEC and WATCH through a follower, WAIT, READONLY
+// local reads, -MOVED in redirect mode, INFO replication, CLUSTER SHARDS/SLOTS with ioredis's
+// Cluster client, and `floe cluster status`.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Cluster, type Redis } from 'ioredis';
+import { info, MAIN, TestCluster, type TestNode } from './helpers/cluster.ts';
+
+describe('replication: a healthy 3-node cluster', () => {
+  let cluster: TestCluster;
+  let leader: TestNode;
+  let followers: TestNode[];
+
+  before(async () => {
+    cluster = await TestCluster.start({ nodes: 3 });
+    leader = await cluster.waitForLeader();
+    followers = cluster.nodes.filter((n) => n !== leader);
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  test('writes on every node, reads the same everywhere', async () => {
+    const clients = cluster.nodes.map((n) => cluster.client(n.name));
+    for (const [i, c] of clients.entries()) {
+      assert.equal(await c.set(`basic:k${i}`, `v${i}`), 'OK');
+      assert.equal(await c.incr('basic:counter'), i + 1);
+      assert.equal(await c.set(`basic:ttl${i}`, 'x', 'EX', 100), 'OK');
+    }
+    for (const c of clients) {
+      for (let i = 0; i < clients.length; i++) assert.equal(await c.get(`basic:k${i}`), `v${i}`);
+      assert.equal(await c.get('basic:counter'), '3');
+      const ttl = await c.ttl('basic:ttl0');
+      assert.ok(ttl > 90 && ttl <= 100, `ttl ${ttl}`);
+    }
+  });
+
+  test('MULTI/EXEC through a follower is one atomic entry', async () => {
+    const c = cluster.client((followers[0] as TestNode).name);
+    const r = await c.multi().set('basic:m1', 'a').incr('basic:m2').get('basic:m1').exec();
+    assert.deepEqual(r, [[null, 'OK'], [null, 1], [null, 'a']]);
+    assert.equal(await cluster.client(leader.name).get('basic:m1'), 'a');
+  });
+
+  test('WATCH through a follower aborts when another node wrote the key', async () => {
+    const f = cluster.client((followers[0] as TestNode).name);
+    const other = cluster.client((followers[1] as TestNode).name);
+    await f.set('basic:w', '1');
+    assert.equal(await f.watch('basic:w'), 'OK');
+    await other.set('basic:w', '2');
+    const aborted = await f.multi().set('basic:w', 'mine').exec();
+    assert.equal(aborted, null);
+    assert.equal(await f.get('basic:w'), '2');
+    // Unchanged since WATCH: EXEC runs.
+    await f.watch('basic:w');
+    const ran = await f.multi().set('basic:w', 'mine').exec();
+    assert.deepEqual(ran, [[null, 'OK']]);
+    assert.equal(await other.get('basic:w'), 'mine');
+  });
+
+  test('WAIT counts replicas holding the connection\'s last write', async () => {
+    for (const n of [leader, followers[0] as TestNode]) {
+      const c = cluster.client(n.name);
+      await c.set(`basic:wait:${n.name}`, '1');
+      const acked = Number(await c.call('WAIT', '2', '5000'));
+      assert.ok(acked >= 2, `WAIT 2 on ${n.name} answered ${acked}`);
+    }
+  });
+
+  test('READONLY on a follower reads its own replica; READWRITE goes back to the leader', async () => {
+    const f = followers[0] as TestNode;
+    const c = cluster.client(f.name);
+    await c.set('basic:ro', 'x');
+    await cluster.waitForCatchUp();
+    assert.equal(await c.call('READONLY'), 'OK');
+    assert.equal(await c.get('basic:ro'), 'x');
+    // A write on a READONLY connection is still forwarded to the leader.
+    assert.equal(await c.set('basic:ro', 'y'), 'OK');
+    assert.equal(await c.call('READWRITE'), 'OK');
+    assert.equal(await c.get('basic:ro'), 'y');
+  });
+
+  test('INFO replication: one master, followers name it', async () => {
+    const lead = await info(leader.port, 'replication');
+    assert.equal(lead.get('role'), 'master');
+    assert.equal(lead.get('connected_slaves'), '2');
+    for (const f of followers) {
+      const r = await info(f.port, 'replication');
+      assert.equal(r.get('role'), 'slave');
+      assert.equal(r.get('master_host'), '127.0.0.1');
+      assert.equal(r.get('master_port'), String(leader.port));
+      assert.equal(r.get('master_link_status'), 'up');
+    }
+  });
+
+  test('CLUSTER SLOTS/SHARDS: the leader masters every slot; ioredis Cluster works', async () => {
+    const slots = (await cluster.client(followers[0]?.name ?? '').call('CLUSTER', 'SLOTS')) as unknown[][];
+    assert.equal(slots.length, 1);
+    const [start, end, master, ...replicas] = slots[0] as [number, number, unknown[], ...unknown[][]];
+    assert.equal(start, 0);
+    assert.equal(end, 16383);
+    assert.equal(master[1], leader.port);
+    assert.equal(replicas.length, 2);
+    const shards = (await cluster.client(leader.name).call('CLUSTER', 'SHARDS')) as unknown[];
+    assert.equal(shards.length, 1);
+    const rc = new Cluster([{ host: '127.0.0.1', port: (followers[1] as TestNode).port }], { enableReadyCheck: true });
+    try {
+      await rc.set('basic:cluster', 'c');
+      assert.equal(await rc.get('basic:cluster'), 'c');
+      assert.equal(await rc.incr('basic:{t}a'), 1);
+    } finally {
+      rc.disconnect();
+    }
+  });
+
+  test('floe cluster status lists 3 members and one leader', async () => {
+    const out = await runFloe(['cluster', 'status', '--node', `127.0.0.1:${(followers[1] as TestNode).port}`]);
+    const rows = out.trim().split('\n').slice(1);
+    assert.equal(rows.length, 3, out);
+    assert.equal(rows.filter((r) => / leader /.test(r)).length, 1, out);
+    assert.equal(rows.filter((r) => / follower /.test(r)).length, 2, out);
+    assert.ok(rows.some((r) => r.startsWith(`${leader.name} `) && / leader /.test(r)), out);
+  });
+});
+
+describe('replication: --routing redirect', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await TestCluster.start({ nodes: 3, extra: ['--routing', 'redirect'] });
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  test('a follower answers -MOVED <slot> with the leader\'s client address', async () => {
+    const leader = await cluster.waitForLeader();
+    const f = cluster.nodes.find((n) => n !== leader) as TestNode;
+    const c: Redis = cluster.client(f.name);
+    const slot = Number(await c.call('CLUSTER', 'KEYSLOT', 'foo'));
+    await assert.rejects(c.set('foo', 'bar'), (e: Error) => e.message === `MOVED ${slot} 127.0.0.1:${leader.port}`);
+    await assert.rejects(c.get('foo'), (e: Error) => e.message === `MOVED ${slot} 127.0.0.1:${leader.port}`);
+    // READONLY reads are served locally even in redirect mode.
+    await cluster.client(leader.name).set('foo', 'bar');
+    await cluster.waitForCatchUp();
+    await c.call('READONLY');
+    assert.equal(await c.get('foo'), 'bar');
+    // ioredis's Cluster client follows the redirects transparently.
+    const rc = new Cluster([{ host: '127.0.0.1', port: f.port }]);
+    try {
+      assert.equal(await rc.set('foo', 'baz'), 'OK');
+      assert.equal(await rc.get('foo'), 'baz');
+    } finally {
+      rc.disconnect();
+    }
+    await cluster.waitForCatchUp();
+    await c.call('READONLY');
+    assert.equal(await c.get('foo'), 'baz');
+  });
+});
+
+async function runFloe(args: string[]): Promise<string> {
+  const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+  assert.equal(code, 0, out);
+  return out;
+}
