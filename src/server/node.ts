@@ -266,14 +266,28 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     return r instanceof Promise ? err(`ERR ${spec.name} cannot run inside MULTI`) : r;
   }
 
-  /** Evicts until under maxmemory; false when still over and the policy allows no more. */
+  /**
+   * Evicts until under maxmemory, at most EVICTION_KEYS_PER_COMMAND_MAX keys per call; false
+   * only when still over and the policy allows no more. After a big drop of maxmemory one call
+   * is not enough: the write still runs (Redis's EVICT_RUNNING) and the cron evicts the rest.
+   */
   makeRoom(nowMs: number): boolean {
     if (this.maxmemory <= 0 || this.db.usedBytes <= this.maxmemory) return true;
     const outcome = performEvictions(this.db, this.evictor, this.policy, this.maxmemory, nowMs, this.samples, (key) => {
       this.db.delete(key);
       this.stats.evictedKeys++;
     });
-    return outcome.ok && this.db.usedBytes <= this.maxmemory;
+    return this.db.usedBytes <= this.maxmemory || outcome.victims.length > 0;
+  }
+
+  /** The cron's share of eviction: keeps evicting, within a time budget, while over maxmemory. */
+  private evictInBackground(start: number): void {
+    const budgetMs = Math.min(ACTIVE_EXPIRE_BUDGET_MS, (1000 / this.config.num('hz')) / 4);
+    while (this.maxmemory > 0 && this.db.usedBytes > this.maxmemory && Date.now() - start < budgetMs) {
+      const before = this.stats.evictedKeys;
+      this.makeRoom(Date.now());
+      if (this.stats.evictedKeys === before) break;
+    }
   }
 
   watch(session: ClientState, key: string): void {
@@ -446,8 +460,10 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
 
   private cron(): void {
     const start = Date.now();
-    if (this.repl === null) this.activeExpire(start);
-    else this.routingLayer?.cron(start);
+    if (this.repl === null) {
+      this.activeExpire(start);
+      this.evictInBackground(start);
+    } else this.routingLayer?.cron(start);
     const mem = this.db.usedBytes;
     if (mem > this.stats.peakMemoryBytes) this.stats.peakMemoryBytes = mem;
     const timeoutMs = this.config.num('timeout') * 1000;

@@ -10,6 +10,8 @@ import { entryBytes } from './memory.ts';
 import type { Value } from './types.ts';
 
 const COMPACT_MIN_SLOTS = 1024; // below this many slots the order array is never compacted
+// Random slots tried per wanted volatile sample before falling back to the expiry index cursor.
+const VOLATILE_RANDOM_DRAWS_PER_SAMPLE = 4;
 
 export class Entry {
   v: Value;
@@ -360,16 +362,28 @@ export class Keyspace {
     if (this.delete(key)) this.stats.expiredKeys++;
   }
 
-  /** Next `n` keys with a TTL, cycling (volatile-* eviction sampling). */
+  /**
+   * Up to `n` keys with a TTL for volatile-* eviction. Like Redis, draw them at random; random
+   * slots of the whole keyspace are tried first (cheap when TTL keys are common), and when TTL
+   * keys are too rare for that, a cursor cycling through the expiry index tops the sample up.
+   */
   sampleVolatile(n: number): string[] {
     const out: string[] = [];
     if (this.expires.size === 0) return out;
-    for (let i = 0; i < n; i++) {
+    const draws = n * VOLATILE_RANDOM_DRAWS_PER_SAMPLE;
+    for (let i = 0; i < draws && out.length < n; i++) {
+      const k = this.randomKeyRaw();
+      if (k !== undefined && this.expires.has(k)) out.push(k);
+    }
+    let wrapped = false;
+    while (out.length < n) {
       if (this.volatileCursor === null) this.volatileCursor = this.expires.keys();
       const step = this.volatileCursor.next();
       if (step.done === true) {
         this.volatileCursor = null;
-        if (i === 0 || out.length >= this.expires.size) break;
+        // One full lap of the index is enough: there are fewer TTL keys than asked for.
+        if (wrapped) break;
+        wrapped = true;
         continue;
       }
       out.push(step.value);
