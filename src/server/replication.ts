@@ -28,6 +28,7 @@ const SNAPSHOT_CHUNK_BYTES = 1024 * 1024; // 1 MiB per InstallSnapshot message
 const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024 * 1024; // 4 GiB: the largest snapshot a follower reassembles
 const EXPIRE_KEYS_PER_TICK_MAX = 1000; // keys one expire entry deletes at most
 const EXPIRE_CHECK_PER_TICK_MAX = 20_000; // keys the leader's expire cycle looks at per tick
+const CATCH_UP_TICKS_EXTRA = 2; // ticks past an election timeout given at once after a pause
 
 export interface ReplicationOptions {
   self: PeerSpec;
@@ -61,6 +62,8 @@ export class Replication {
   private storage!: Storage;
   private readonly opts: ReplicationOptions;
   private tickTimer: NodeJS.Timeout | null = null;
+  /** Monotonic time up to which the core has been given its ticks. */
+  private tickedUntilMs = 0;
   private looping = false;
   private again = false;
   private stopped = false;
@@ -115,6 +118,7 @@ export class Replication {
       onEvent: (e) => o.log(`bus-${e.type}`, { peer: e.peer, detail: e.detail }),
     });
     await this.bus.start();
+    this.tickedUntilMs = performance.now();
     this.tickTimer = setInterval(() => this.tick(), o.tickMs);
     this.wake();
   }
@@ -157,10 +161,27 @@ export class Replication {
 
   private tick(): void {
     if (this.stopped || this.diskFailure !== null) return;
-    this.group.raft.tick();
+    this.catchUpClock();
     this.storage.wal.maybeSync(Date.now());
     if (this.isLeader) this.expireCycle();
     this.wake();
+  }
+
+  /**
+   * Ticks the core once per tickMs of monotonic time since it was last ticked, so that its
+   * clock (election timers, check-quorum, the lease) follows real time even when timers fired
+   * late or the process was paused. Returns the number of ticks given.
+   */
+  private catchUpClock(): number {
+    const tickMs = this.opts.tickMs;
+    const owed = Math.floor((performance.now() - this.tickedUntilMs) / tickMs);
+    if (owed <= 0) return 0;
+    this.tickedUntilMs += owed * tickMs;
+    // More than an election timeout's worth only repeats heartbeats: every lease has expired
+    // and every election timer has fired by then.
+    const n = Math.min(owed, this.electionTicks + CATCH_UP_TICKS_EXTRA);
+    for (let i = 0; i < n; i++) this.group.raft.tick();
+    return n;
   }
 
   /** Runs Readys until the core has none; reentrant calls just ask for another pass. */
@@ -389,6 +410,9 @@ export class Replication {
 
   /** Runs `read` once it is linearizable here: by lease if valid, else by ReadIndex. */
   async linearizable<T>(read: () => T): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+    // The lease is counted in ticks: first give the core the ticks a pause (SIGSTOP, a long GC,
+    // a stalled loop) kept from it, so a lease never outlives the real time it stands for.
+    if (this.diskFailure === null && this.catchUpClock() > 0) this.wake();
     const lease = this.group.raft.leaseRead();
     let index: number | null;
     if (lease.ok) index = lease.index;

@@ -424,3 +424,120 @@ export class TestCluster {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+// ---- a write load that remembers what was acknowledged -----------------------------------
+
+export interface LoadStats {
+  acked: number;
+  failed: number;
+  /** Errors by their first word (TRYAGAIN, CLUSTERDOWN, Connection...), for the test log. */
+  errors: Map<string, number>;
+}
+
+/**
+ * Workers writing unique keys (SET load:<w>:<i>) and per-worker counters (INCR), each through
+ * its own ioredis connection; on any error a worker moves to the next node. Every acknowledged
+ * SET is remembered, and for each counter the largest acknowledged value and the number of
+ * attempts whose outcome is unknown.
+ */
+export class WriteLoad {
+  readonly acked = new Map<string, string>();
+  readonly counters: { maxAcked: number; attempts: number }[] = [];
+  /** [sentAtMs, ackedAtMs] of every acknowledged write. */
+  readonly ackTimes: [number, number][] = [];
+  readonly stats: LoadStats = { acked: 0, failed: 0, errors: new Map() };
+  private readonly cluster: TestCluster;
+  private running = true;
+  private readonly done: Promise<void>[] = [];
+  private readonly valueBytes: number;
+  private readonly prefix: string;
+
+  constructor(cluster: TestCluster, workers: number, opts: { valueBytes?: number; prefix?: string } = {}) {
+    this.cluster = cluster;
+    this.valueBytes = opts.valueBytes ?? 16;
+    this.prefix = opts.prefix ?? 'load';
+    for (let w = 0; w < workers; w++) {
+      this.counters.push({ maxAcked: 0, attempts: 0 });
+      this.done.push(this.worker(w));
+    }
+  }
+
+  private async worker(w: number): Promise<void> {
+    let at = w;
+    let client: Redis | null = null;
+    for (let i = 0; this.running; i++) {
+      const live = this.cluster.nodes.filter((n) => n.proc !== null);
+      if (client === null) {
+        const node = live[at % Math.max(1, live.length)];
+        if (node === undefined) {
+          await sleep(POLL_MS);
+          continue;
+        }
+        client = this.cluster.client(node.name, { commandTimeoutMs: 5_000 });
+      }
+      const sentAt = Date.now();
+      const counter = this.counters[w] as { maxAcked: number; attempts: number };
+      try {
+        if (i % 2 === 0) {
+          const key = `${this.prefix}:${w}:${i}`;
+          const value = `${i}:`.padEnd(this.valueBytes, 'v');
+          await client.set(key, value);
+          this.acked.set(key, value);
+        } else {
+          counter.attempts++;
+          const v = await client.incr(`${this.prefix}:ctr:${w}`);
+          counter.maxAcked = Math.max(counter.maxAcked, v);
+        }
+        this.ackTimes.push([sentAt, Date.now()]);
+        this.stats.acked++;
+      } catch (e) {
+        this.stats.failed++;
+        const word = String((e as Error).message).split(' ')[0] ?? '?';
+        this.stats.errors.set(word, (this.stats.errors.get(word) ?? 0) + 1);
+        client.disconnect();
+        client = null;
+        at++;
+        await sleep(POLL_MS);
+      }
+    }
+    client?.disconnect();
+  }
+
+  /** The first write sent at or after `t` that was acknowledged: its ack time, or null. */
+  firstAckSentAfter(t: number): number | null {
+    let best: number | null = null;
+    for (const [sent, acked] of this.ackTimes) if (sent >= t && (best === null || acked < best)) best = acked;
+    return best;
+  }
+
+  async waitForAcks(count: number, timeoutMs: number): Promise<void> {
+    const target = this.stats.acked + count;
+    await eventually(`${count} more acknowledged writes`, timeoutMs, async () => (this.stats.acked >= target ? true : undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.done);
+  }
+
+  /** Checks every acknowledged write on one node (READONLY: that node's own replica); returns problems. */
+  async verify(node: TestNode): Promise<string[]> {
+    const r = this.cluster.client(node.name, { commandTimeoutMs: 30_000 });
+    await r.call('READONLY');
+    const problems: string[] = [];
+    const keys = [...this.acked.keys()];
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const values = await r.mget(...chunk);
+      chunk.forEach((k, j) => {
+        if (values[j] !== this.acked.get(k)) problems.push(`${node.name}: ${k} is ${String(values[j])}, acknowledged ${this.acked.get(k) ?? ''}`);
+      });
+    }
+    for (const [w, c] of this.counters.entries()) {
+      const v = Number(await r.get(`${this.prefix}:ctr:${w}`));
+      if (v < c.maxAcked || v > c.attempts) problems.push(`${node.name}: counter ${w} is ${v}, acknowledged ${c.maxAcked}, attempts ${c.attempts}`);
+    }
+    r.disconnect();
+    return problems;
+  }
+}
