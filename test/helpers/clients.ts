@@ -50,7 +50,15 @@ export async function connectClient(kind: ClientKind, port: number, opts: Connec
       port, host: '127.0.0.1', protocol: kind.proto, lazyConnect: true, retryStrategy: () => null,
       maxRetriesPerRequest: 0, ...(opts.password !== undefined ? { password: opts.password } : {}),
     });
-    await r.connect();
+    // A refused handshake (WRONGPASS) arrives as an 'error' event; the connect promise only
+    // says the connection closed, so report the error that closed it.
+    let lastError: Error | null = null;
+    r.on('error', (e: Error) => {
+      lastError = e;
+    });
+    await r.connect().catch((e: unknown) => {
+      throw lastError ?? e;
+    });
     return {
       label: label(kind), kind, ioredis: r, nodeRedis: null,
       send: (...args) => r.call(String(args[0]), ...args.slice(1).map(String)),
