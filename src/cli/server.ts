@@ -58,7 +58,9 @@ function loadYaml(config: Config, file: string): void {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new FloeError('FLOE_ERR_CONFIG', `cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    // The YAML parser's message quotes the offending lines; the first line says what and where.
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+    throw new FloeError('FLOE_ERR_CONFIG', `cannot read config file ${file}: ${why}`);
   }
   if (doc === null || doc === undefined) return;
   if (typeof doc !== 'object' || Array.isArray(doc)) {
