@@ -7,7 +7,7 @@ import { MUTANT_NAMES, type MutantName } from '../raft/types.ts';
 import { runSimulation, type SimResult } from '../sim/simulation.ts';
 
 /** Default events in a run's fault phase. */
-export const defaultSteps = 3000;
+export const defaultSteps = 6000;
 export const defaultNodes = 5;
 const nodesMax = 9;
 

@@ -41,7 +41,7 @@ const faults: readonly [weight: number, name: string, fault: Fault][] = [
   [2, 'promote', promote],
   [2, 'remove', remove],
   [1, 'joint', joint],
-  [3, 'figure-8', figure8],
+  [8, 'figure-8', figure8],
   [3, 'transfer', transfer],
 ];
 /** Fault kinds a run enables at least (swarm testing: each run uses a random subset). */

@@ -38,10 +38,10 @@ export function drawSettings(rng: Random, mutant: MutantName | undefined): RunSe
     heartbeatTicks: 1 + rng.int(3),
     leaseDriftTicks,
     preVote: rng.next() < 0.75,
-    checkQuorum: rng.next() < 0.75,
+    checkQuorum: rng.next() < 0.5,
     // One entry per message half the time: it makes followers acknowledge an old entry
     // before the new leader's no-op, the situation 'commit-prior-term' needs.
-    maxSizePerMsgBytes: rng.int(2) === 0 ? 1 : 4096,
+    maxSizePerMsgBytes: rng.int(5) < 3 ? 1 : 4096,
     maxInflightMsgs: 1 + rng.int(16),
     snapshotChunkBytes: 64 << rng.int(5),
     snapshotEveryEntries: 5 + rng.int(60),
