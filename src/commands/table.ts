@@ -3,14 +3,19 @@
 
 import { err, ErrorReply, wrongArity } from '../protocol/reply.ts';
 import { connectionCommands } from './connection.ts';
+import { hashCommands } from './hashes.ts';
 import { keyCommands } from './keys.ts';
+import { listCommands } from './lists.ts';
 import { serverCommands } from './server.ts';
+import { setCommands } from './sets.ts';
 import { stringCommands } from './strings.ts';
+import { zsetCommands } from './zsets.ts';
 import type { CommandSpec } from './types.ts';
 
 /** Every command family Floe serves; a new family adds its array here. */
 const families: readonly (readonly CommandSpec[])[] = [
   connectionCommands, serverCommands, stringCommands, keyCommands,
+  hashCommands, listCommands, setCommands, zsetCommands,
 ];
 
 export function buildCommandTable(extra: readonly CommandSpec[] = []): Map<string, CommandSpec> {

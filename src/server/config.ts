@@ -68,6 +68,16 @@ export const PARAMS: readonly Param[] = [
   { name: 'lease-drift-ms', kind: 'int', default: 200, min: 0, max: 60_000, mutable: false, doc: 'clock-drift margin in milliseconds: leader leases end this long before another leader could be elected' },
   { name: 'snapshot-log-bytes', kind: 'memory', default: 64 * 1024 * 1024, mutable: true, doc: 'take a snapshot when the log since the last one passes this many bytes' },
   { name: 'cluster-wait-ms', kind: 'int', default: 5000, min: 1, max: 600_000, mutable: true, doc: 'how long a command waits for a leader before -CLUSTERDOWN, in milliseconds' },
+  // Compact encodings of small collections (docs/collections.md): past these a collection
+  // converts to its large form. Redis's names, defaults and units.
+  { name: 'hash-max-listpack-entries', kind: 'int', default: 128, min: 0, max: I32, mutable: true, doc: 'most fields of a hash in its compact encoding' },
+  { name: 'hash-max-listpack-value', kind: 'memory', default: 64, mutable: true, doc: 'longest field or value (bytes) of a hash in its compact encoding' },
+  { name: 'set-max-intset-entries', kind: 'int', default: 512, min: 0, max: I32, mutable: true, doc: 'most members of an all-integer set in its intset encoding' },
+  { name: 'set-max-listpack-entries', kind: 'int', default: 128, min: 0, max: I32, mutable: true, doc: 'most members of a set in its compact encoding' },
+  { name: 'set-max-listpack-value', kind: 'memory', default: 64, mutable: true, doc: 'longest member (bytes) of a set in its compact encoding' },
+  { name: 'zset-max-listpack-entries', kind: 'int', default: 128, min: 0, max: I32, mutable: true, doc: 'most members of a sorted set in its compact encoding' },
+  { name: 'zset-max-listpack-value', kind: 'memory', default: 64, mutable: true, doc: 'longest member (bytes) of a sorted set in its compact encoding' },
+  { name: 'list-max-listpack-size', kind: 'int', default: -2, min: -5, max: I32, mutable: true, doc: 'list listpack limit: > 0 entries, -1..-5 size 4/8/16/32/64 KiB' },
   { name: 'save', kind: 'string', default: '', mutable: false, doc: 'RDB snapshots (Floe does not write RDB files; always empty)' },
   { name: 'appendonly', kind: 'bool', default: 'no', mutable: false, doc: 'AOF (Floe persists through its Raft WAL instead; always no)' },
 ];

@@ -31,6 +31,8 @@ import { ReplicatedRouting, type RoutingHost } from './routing.ts';
 import { decodeKeyspace, encodeKeyspace } from './snapshot-codec.ts';
 import { replicationInfo, raftInfo } from './replication-info.ts';
 import { clusterCommands, type ClusterHost } from './cluster-commands.ts';
+import { BlockingRegistry } from './blocking.ts';
+import { setEncodingLimits } from '../store/limits.ts';
 
 interface Stats {
   connectionsReceived: number;
@@ -64,6 +66,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
   private servers: (Server | TlsServer)[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private readonly ctx: ExecContext;
+  /** Clients parked by BLPOP & co (single-node mode). */
+  private readonly blocking: BlockingRegistry;
   /** Replicated mode (with --peers or --dir): the Raft group and the routing on top of it. */
   private repl: Replication | null = null;
   private readonly applyClient = new InternalClient();
@@ -83,7 +87,18 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     this.slowlog = new Slowlog(config.num('slowlog-max-len'));
     this.table = buildCommandTable([...transactionCommands(this), ...clusterCommands(this)]);
     this.ctx = { db: this.db, nowMs: 0, random: this.random, client: null as unknown as ClientContext, server: this.serverContext() };
-    this.db.onKeyChanged = (key) => this.touchWatched(key);
+    this.blocking = new BlockingRegistry({
+      run: (client, spec, args) => this.call(client, spec, args, Date.now()),
+      typeAt: (key) => {
+        const e = this.db.peek(key, Date.now());
+        return e === undefined ? null : typeof e.v === 'string' ? 'string' : e.v.type;
+      },
+      nowMs: () => Date.now(),
+    });
+    this.db.onKeyChanged = (key) => {
+      this.touchWatched(key);
+      this.blocking.keyChanged(key);
+    };
     this.db.onFlush = () => this.touchAllWatched();
     config.onChange = () => this.applyConfig();
     this.applyConfig();
@@ -103,6 +118,12 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     this.slowlog.maxLen = c.num('slowlog-max-len');
     this.slowlog.trim();
     this.password = c.str('requirepass');
+    setEncodingLimits(this.db, {
+      hashEntries: c.num('hash-max-listpack-entries'), hashValueBytes: c.num('hash-max-listpack-value'),
+      setIntsetEntries: c.num('set-max-intset-entries'), setEntries: c.num('set-max-listpack-entries'),
+      setValueBytes: c.num('set-max-listpack-value'), zsetEntries: c.num('zset-max-listpack-entries'),
+      zsetValueBytes: c.num('zset-max-listpack-value'), listSize: c.num('list-max-listpack-size'),
+    });
     for (const s of this.sessions.values()) {
       s.parser.limits.bulkLenMax = c.num('proto-max-bulk-len');
       s.parser.limits.queryBufferMax = c.num('client-query-buffer-limit');
@@ -185,6 +206,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
 
   closed(session: ClientState): void {
     this.unwatchAll(session);
+    this.blocking.remove(session);
     this.routingLayer?.closed(session);
     this.sessions.delete(session.id);
   }
@@ -234,7 +256,13 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     } else if (this.maxmemory > 0 && (spec.flags & F.LOCAL) === 0 && !this.makeRoom(nowMs) && (spec.flags & F.DENYOOM) !== 0) {
       return this.refuse(session, ERR_OOM);
     }
-    return this.call(session, spec, args, nowMs);
+    // Blocking commands park the client when they find nothing (not in replicated mode, where
+    // they run through the log and answer at once); any command may wake parked clients.
+    const reply = (spec.flags & F.BLOCKING) !== 0 && routing === null
+      ? this.blocking.call(session, spec, args, nowMs)
+      : this.call(session, spec, args, nowMs);
+    if (this.blocking.hasReady()) this.blocking.serveReady();
+    return reply;
   }
 
   private refuse(session: ClientState, e: ErrorReply): ErrorReply {
@@ -551,7 +579,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
         return serverSection(this.boundPort(), this.startedAtMs, Date.now(), this.runId, this.config.num('hz'), this.config.file);
       case 'clients':
         return [['connected_clients', this.sessions.size], ['maxclients', this.config.num('maxclients')],
-          ['blocked_clients', 0], ['tracking_clients', 0], ['watching_clients', new Set([...this.watchers.values()].flatMap((s) => [...s])).size]];
+          ['blocked_clients', this.blocking.count], ['tracking_clients', 0], ['watching_clients', new Set([...this.watchers.values()].flatMap((s) => [...s])).size]];
       case 'memory': {
         const used = this.db.usedBytes;
         const rss = process.memoryUsage.rss();
