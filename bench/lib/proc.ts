@@ -106,7 +106,9 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs
       (err, stdout, stderr) => {
         live.delete(child);
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err !== null && code === 1 && stderr === '' ? err.message : '') });
+        // A timeout or a signal leaves no exit code; say which in stderr.
+        const why = err !== null && typeof err.code !== 'number' ? `\n${err.message}` : '';
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + why });
       },
     );
     live.add(child);

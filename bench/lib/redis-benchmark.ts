@@ -36,7 +36,11 @@ export async function redisBenchmark(o: RbOptions): Promise<RbOutcome> {
   const out = await run('redis-benchmark', args);
   const serverError = /Error from server: (.*)/.exec(out.stdout + '\n' + out.stderr);
   if (serverError !== null) return { ok: false, error: serverError[1] ?? 'error from server' };
-  if (out.code !== 0) return { ok: false, error: `redis-benchmark exited with ${out.code}: ${out.stderr.trim().slice(0, 300)}` };
+  if (out.code !== 0) {
+    // redis-benchmark reports connection trouble on stdout as often as on stderr.
+    const detail = `${out.stderr.trim()} ${out.stdout.replace(/^"test".*$/m, '').trim()}`.trim().slice(-300);
+    return { ok: false, error: `redis-benchmark exited with ${out.code}${detail === '' ? '' : `: ${detail}`}` };
+  }
   const rows = parseRedisBenchmarkCsv(out.stdout);
   const row = rows[0];
   if (row === undefined || !(row.rps > 0)) return { ok: false, error: `no result in redis-benchmark output: ${out.stdout.slice(0, 300)}` };

@@ -75,6 +75,30 @@ export class ScenarioContext {
     }
   }
 
+  /**
+   * Runs one measurement on a system. If it throws and the system has died, the system is
+   * marked failed with its exit status and log tail (and `undefined` returned) so the
+   * scenario carries on with the others; if the system is alive the error is returned as a
+   * string, for the caller to record against this run only.
+   */
+  async guard<T>(sys: RunningSystem, what: string, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+    try {
+      return { ok: true, value: await fn() };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (!sys.alive()) {
+        this.fail(sys.id, `died during ${what}: ${msg}; ${sys.diagnose()}`);
+        return { ok: false, error: `${this.label(sys.id)} died` };
+      }
+      return { ok: false, error: `${what}: ${msg}` };
+    }
+  }
+
+  /** True unless the system was marked failed (it did not start, or died). */
+  usable(id: string): boolean {
+    return this.reports.get(id)?.status !== 'failed';
+  }
+
   fail(id: string, reason: string): void {
     const r = this.reports.get(id);
     if (r === undefined) return;

@@ -31,8 +31,18 @@ export type RunningSystem = {
   pids: number[];
   /** Clusters: SIGKILL member i (in the order of clientUrls/pids, 0 = the leader at start). */
   killMember?: (i: number) => Promise<void>;
+  /** False once any of its processes has exited on its own. */
+  alive(): boolean;
+  /** Exit codes and the tail of the logs, for a report on why it died. */
+  diagnose(): string;
   stop(): Promise<void>;
 };
+
+function diagnoseAll(started: readonly Started[]): string {
+  return started
+    .map((s) => `pid ${String(s.child.pid)} ${exited(s.child) ? `exited (code ${String(s.child.exitCode)}, signal ${String(s.child.signalCode)})` : 'running'}; log: ${logTail(s.logFile)}`)
+    .join(' | ');
+}
 
 export type SystemDef = {
   id: string;
@@ -82,7 +92,16 @@ async function respReady(id: string, started: Started, port: number): Promise<Ru
     await stopChild(child, 'SIGKILL');
     throw err;
   }
-  return { id, host, port, clientUrls: [], pids: [child.pid ?? 0], stop: () => stopChild(child) };
+  return {
+    id,
+    host,
+    port,
+    clientUrls: [],
+    pids: [child.pid ?? 0],
+    alive: () => !exited(child),
+    diagnose: () => diagnoseAll([started]),
+    stop: () => stopChild(child),
+  };
 }
 
 const floeMain = path.join(repoRoot, 'src/cli/main.ts');
@@ -198,6 +217,9 @@ async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
         const c = children[order[i] ?? -1];
         if (c !== undefined) await stopChild(c.child, 'SIGKILL');
       },
+      // A member killed on purpose (failover) does not count as the cluster dying.
+      alive: () => children.filter((c) => !exited(c.child)).length >= 2,
+      diagnose: () => diagnoseAll(children),
       stop,
     };
   } catch (err) {

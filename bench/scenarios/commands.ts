@@ -60,7 +60,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
       const p99 = comparisonsFor(`p99 latency, ${mode.label} (ms, closed loop, lower is better)`, 'ms', 'lower');
       for (const [i, cmd] of commands.entries()) {
         const [r, p] = [rps[i], p99[i]];
-        if (r !== undefined && p !== undefined) await runCommand(ctx, running, support, cmd.test, mode, { rps: r, p99: p });
+        if (r !== undefined && p !== undefined) await runCommand(ctx, running, support, cmd.test, mode, { rps: r, p99: p }, out.notes);
       }
       out.comparisons.push(...rps.map((c) => summarize(c)), ...p99.map((c) => summarize(c)));
       out.charts.push(chartOf(`throughput-p${mode.pipeline}`, `Throughput, ${mode.label}`, rps));
@@ -78,7 +78,7 @@ function comparisonsFor(group: string, unit: string, better: Comparison['better'
 
 type Rows = { rps: Comparison; p99: Comparison };
 
-async function runCommand(ctx: ScenarioContext, running: Map<string, RunningSystem>, support: Support, test: string, mode: Mode, rows: Rows): Promise<void> {
+async function runCommand(ctx: ScenarioContext, running: Map<string, RunningSystem>, support: Support, test: string, mode: Mode, rows: Rows, notes: string[]): Promise<void> {
   const ids: string[] = [];
   for (const id of running.keys()) {
     const missing = support.get(id)?.get(test);
@@ -90,21 +90,29 @@ async function runCommand(ctx: ScenarioContext, running: Map<string, RunningSyst
     rows.p99.unsupported[ctx.label(id)] = missing;
     ctx.progress.advance(ctx.rounds);
   }
+  const errors = new Map<string, string[]>();
   await alternate(ctx.rounds, ids, async (id, round) => {
     const sys = running.get(id);
     const label = ctx.label(id);
     ctx.progress.run(`${test.toUpperCase()} ${mode.label} ${label} round ${round + 1}/${ctx.rounds}`);
-    if (sys === undefined || rows.rps.unsupported[label] !== undefined) return;
+    if (sys === undefined || !ctx.usable(id)) return;
     const r = await redisBenchmark({ host: sys.host, port: sys.port, test, clients, pipeline: mode.pipeline, requests: mode.requests, keyspace });
     if (!r.ok) {
-      rows.rps.unsupported[label] = r.error;
-      rows.p99.unsupported[label] = r.error;
+      if (!sys.alive()) ctx.fail(id, `died during ${test.toUpperCase()} ${mode.label}: ${r.error}; ${sys.diagnose()}`);
+      errors.set(label, [...(errors.get(label) ?? []), `round ${round + 1}: ${r.error}`]);
       return;
     }
     push(rows.rps, label, round, r.row.rps);
     push(rows.p99, label, round, r.row.p99Ms);
     ctx.ran(id);
   });
+  for (const [label, errs] of errors) {
+    // A command that never worked is n/a; one that failed now and then is a note.
+    if (rows.rps.values[label] === undefined) {
+      rows.rps.unsupported[label] = errs[0] ?? 'failed';
+      rows.p99.unsupported[label] = errs[0] ?? 'failed';
+    } else notes.push(`${label}, ${test.toUpperCase()} ${mode.label}: ${errs.length} of ${ctx.rounds} rounds failed (${errs.join('; ')}).`);
+  }
 }
 
 type Support = Map<string, Map<string, string>>;

@@ -58,7 +58,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     await alternate(ctx.rounds, [...running.keys()], async (id, round) => {
       ctx.progress.run(`${ctx.label(id)} round ${round + 1}/${ctx.rounds}`);
       const sys = running.get(id);
-      if (sys !== undefined) await measure(ctx, sys, round, sz, rows);
+      if (sys === undefined || !ctx.usable(id)) return;
+      const g = await ctx.guard(sys, `round ${round + 1}`, () => measure(ctx, sys, round, sz, rows));
+      if (!g.ok) out.notes.push(`${ctx.label(id)}: ${g.error}`);
     });
   } finally {
     for (const sys of running.values()) await sys.stop();
@@ -74,19 +76,13 @@ async function measure(ctx: ScenarioContext, sys: RunningSystem, round: number, 
   if (systems[sys.id]?.kind === 'etcd') {
     const url = sys.clientUrls[0] ?? `http://${sys.host}:${sys.port}`;
     const r = await etcdPuts({ url, connections, durationSec: sz.etcdSec, valueBytes, keyspace, dir: ctx.scratch('etcd-load') });
-    if (r.requests === r.errors) {
-      rows.rps.unsupported[label] = `every put failed (${r.errors})`;
-      return;
-    }
+    if (r.requests === r.errors) throw new Error(`every put failed (${r.errors})`);
     push(rows.rps, label, round, r.rps);
     push(rows.p50, label, round, r.p50Ms);
     push(rows.p99, label, round, r.p99Ms);
   } else {
     const r = await redisBenchmark({ host: sys.host, port: sys.port, test: 'set', clients: connections, pipeline: 1, requests: sz.respRequests, keyspace, dataBytes: valueBytes });
-    if (!r.ok) {
-      rows.rps.unsupported[label] = r.error;
-      return;
-    }
+    if (!r.ok) throw new Error(r.error);
     push(rows.rps, label, round, r.row.rps);
     push(rows.p50, label, round, r.row.p50Ms);
     push(rows.p99, label, round, r.row.p99Ms);

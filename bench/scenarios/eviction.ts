@@ -94,7 +94,12 @@ type Rows = { hit: Comparison; resident: Comparison };
 async function replayOne(ctx: ScenarioContext, running: Map<string, RunningSystem>, s: Series, t: Trace, round: number, maxmemory: number, rows: Rows, notes: string[]): Promise<void> {
   ctx.progress.run(`${t.name}: ${s.label} round ${round + 1}`);
   const sys = running.get(s.id);
-  if (sys === undefined || rows.hit.unsupported[s.label] !== undefined) return;
+  if (sys === undefined || !ctx.usable(s.id) || rows.hit.unsupported[s.label] !== undefined) return;
+  const g = await ctx.guard(sys, `${t.name} under ${s.policy}`, () => replayOn(ctx, sys, s, t, round, maxmemory, rows, notes));
+  if (!g.ok) rows.hit.unsupported[s.label] = g.error;
+}
+
+async function replayOn(ctx: ScenarioContext, sys: RunningSystem, s: Series, t: Trace, round: number, maxmemory: number, rows: Rows, notes: string[]): Promise<void> {
   const c = await RespClient.connect(sys.host, sys.port);
   try {
     await c.call('FLUSHALL');
@@ -111,8 +116,6 @@ async function replayOne(ctx: ScenarioContext, running: Map<string, RunningSyste
     push(rows.resident, s.label, round, Number(replyText(await c.call('DBSIZE'))));
     if (r.setErrors > 0 && s.policy !== 'noeviction') notes.push(`${s.label}, ${t.name}, round ${round + 1}: ${r.setErrors} SETs failed (first: ${r.firstError ?? '?'}).`);
     ctx.ran(s.id);
-  } catch (err) {
-    rows.hit.unsupported[s.label] = err instanceof Error ? err.message : String(err);
   } finally {
     c.close();
   }

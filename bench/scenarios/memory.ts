@@ -7,6 +7,7 @@ import { loadKeys } from '../lib/load.ts';
 import { rssBytes, sleep } from '../lib/proc.ts';
 import { alternate } from '../lib/stats.ts';
 import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import type { RunningSystem } from '../lib/systems.ts';
 import type { Comparison } from '../lib/types.ts';
 
 const keysFull = 1_000_000;
@@ -42,7 +43,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const out: ScenarioOutput = { comparisons: [], charts: [], notes: [], params: { keys, valueBytes, keyBytes: 14, rounds }, tools: { loader: 'pipelined SET, 1000 per batch, 4 batches in flight' } };
   await alternate(rounds, ctx.available(), async (id, round) => {
     ctx.progress.run(`${ctx.label(id)} round ${round + 1}/${rounds}: ${keys} keys`);
-    await measureOnce(ctx, id, round, keys, rows, out.notes);
+    if (ctx.usable(id)) await measureOnce(ctx, id, round, keys, rows, out.notes);
   });
   const all = [rows.used, rows.rss, rows.usedTotal, rows.rssTotal].map((c) => summarize(c));
   out.comparisons.push(...all);
@@ -54,6 +55,16 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
 async function measureOnce(ctx: ScenarioContext, id: string, round: number, keys: number, rows: Rows, notes: string[]): Promise<void> {
   const sys = await ctx.start(id);
   if (sys === undefined) return;
+  try {
+    const g = await ctx.guard(sys, `loading ${keys} keys`, () => loadAndMeasure(ctx, sys, round, keys, rows, notes));
+    if (!g.ok) notes.push(`${ctx.label(id)} round ${round + 1}: ${g.error}`);
+  } finally {
+    await sys.stop();
+  }
+}
+
+async function loadAndMeasure(ctx: ScenarioContext, sys: RunningSystem, round: number, keys: number, rows: Rows, notes: string[]): Promise<void> {
+  const id = sys.id;
   const label = ctx.label(id);
   const pid = sys.pids[0] ?? 0;
   const c = await RespClient.connect(sys.host, sys.port);
@@ -81,7 +92,6 @@ async function measureOnce(ctx: ScenarioContext, id: string, round: number, keys
     ctx.ran(id);
   } finally {
     c.close();
-    await sys.stop();
   }
 }
 

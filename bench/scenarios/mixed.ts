@@ -27,7 +27,7 @@ const connections = 32;
 const seed = 20_240_601;
 
 type Params = { rate: number; durationMs: number; warmupMs: number };
-const full: Params = { rate: 10_000, durationMs: 5_000, warmupMs: 1_000 };
+const full: Params = { rate: 5_000, durationMs: 5_000, warmupMs: 1_000 };
 const quick: Params = { rate: 2_000, durationMs: 1_000, warmupMs: 200 };
 
 export const mixedScenario: Scenario = {
@@ -69,9 +69,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
         await alternate(ctx.rounds, [...running.keys()], async (id, round) => {
           ctx.progress.run(`${name}: ${ctx.label(id)} round ${round + 1}/${ctx.rounds}`);
           const sys = running.get(id);
-          if (sys === undefined) return;
-          const r = await openLoop({ host: sys.host, port: sys.port, connections, ratePerSec: p.rate, durationMs: p.durationMs, warmupMs: p.warmupMs, next: source(keys, size, mix.readFraction, seed + round) });
-          record(ctx, id, round, r, lat, row, out.notes, name);
+          if (sys === undefined || !ctx.usable(id)) return;
+          const opts = { host: sys.host, port: sys.port, connections, ratePerSec: p.rate, durationMs: p.durationMs, warmupMs: p.warmupMs, next: source(keys, size, mix.readFraction, seed + round) };
+          const g = await ctx.guard(sys, name, () => openLoop(opts));
+          if (g.ok) record(ctx, id, round, g.value, lat, row, out.notes, name);
+          else out.notes.push(`${ctx.label(id)}, ${name}, round ${round + 1}: ${g.error}`);
         });
         out.comparisons.push(...lat.map((c) => summarize(c)));
         out.charts.push(chartOf(`latency-${mix.name.replace('/', '-')}-${size}`, `Latency, ${name}, ${p.rate} req/s`, lat.slice(0, 4), true));
@@ -87,14 +89,20 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
 
 async function preload(ctx: ScenarioContext, running: Map<string, RunningSystem>, keys: number, size: number): Promise<void> {
   for (const [id, sys] of running) {
-    const c = await RespClient.connect(sys.host, sys.port);
-    try {
-      await c.call('FLUSHALL');
-      const r = await loadKeys(c, keys, Buffer.alloc(size, 'v'));
-      if (r.errors > 0) ctx.fail(id, `preloading ${keys} keys of ${size} B failed: ${r.firstError ?? '?'}`);
-    } finally {
-      c.close();
+    if (!ctx.usable(id)) continue;
+    const g = await ctx.guard(sys, `preloading ${keys} keys of ${size} B`, async () => {
+      const c = await RespClient.connect(sys.host, sys.port);
+      try {
+        await c.call('FLUSHALL');
+        return await loadKeys(c, keys, Buffer.alloc(size, 'v'));
+      } finally {
+        c.close();
+      }
+    });
+    if (!g.ok) {
+      if (ctx.usable(id)) ctx.fail(id, g.error);
     }
+    else if (g.value.errors > 0) ctx.fail(id, `preloading ${keys} keys of ${size} B failed: ${g.value.firstError ?? '?'}`);
   }
 }
 
