@@ -12,9 +12,14 @@ import type { Keyspace } from '../store/keyspace.ts';
 /** Applies one decoded entry at index to the keyspace; returns one reply per command. */
 export type Applier = (entry: StoreEntry, index: number) => Reply[];
 
+/** A proposal's fate: its replies, null when another entry took its index, or unknown. */
+export type CommitOutcome = Reply[] | null | typeof OUTCOME_UNKNOWN;
+/** The write was given up on while its entry might still commit (see abandonWrites). */
+export const OUTCOME_UNKNOWN = 'outcome-unknown';
+
 interface PendingWrite {
   term: number;
-  resolve: (replies: Reply[] | null) => void;
+  resolve: (outcome: CommitOutcome) => void;
 }
 
 interface PendingRead {
@@ -46,7 +51,7 @@ export class GroupReplica {
   }
 
   /** Waits for the entry proposed at (index, term): its replies, or null if another entry won the index. */
-  waitForCommit(index: number, term: number): Promise<Reply[] | null> {
+  waitForCommit(index: number, term: number): Promise<CommitOutcome> {
     return new Promise((resolve) => this.writes.set(index, { term, resolve }));
   }
 
@@ -116,6 +121,16 @@ export class GroupReplica {
   leadershipLost(): void {
     for (const w of this.readIndexWaiters.values()) w(null);
     this.readIndexWaiters.clear();
+  }
+
+  /**
+   * Answers every write still waiting as of unknown outcome: their leader lost leadership and
+   * no later leader told this node what became of their entries (a partition can hide that for
+   * as long as it lasts). Their entries may still commit; the clients are told so.
+   */
+  abandonWrites(): void {
+    for (const w of this.writes.values()) w.resolve(OUTCOME_UNKNOWN);
+    this.writes.clear();
   }
 
   /** Fails every waiter (shutdown). */

@@ -15,7 +15,7 @@ import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts
 import type { WalRecord } from '../storage/types.ts';
 import { FloeError } from '../util/errors.ts';
 import { Xoshiro128 } from '../util/prng.ts';
-import { GroupReplica, type Applier } from './replica.ts';
+import { GroupReplica, OUTCOME_UNKNOWN, type Applier } from './replica.ts';
 
 /** The data group's id; 0 stays free for the cluster metadata group (ARCHITECTURE §6). */
 export const GROUP_DATA = 1;
@@ -28,6 +28,7 @@ const SNAPSHOT_CHUNK_BYTES = 1024 * 1024; // 1 MiB per InstallSnapshot message
 const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024 * 1024; // 4 GiB: the largest snapshot a follower reassembles
 const EXPIRE_KEYS_PER_TICK_MAX = 1000; // keys one expire entry deletes at most
 const EXPIRE_CHECK_PER_TICK_MAX = 20_000; // keys the leader's expire cycle looks at per tick
+const CLUSTER_WAIT_DEFAULT_MS = 5000; // until the routing layer passes cluster-wait-ms
 const CATCH_UP_TICKS_EXTRA = 2; // ticks past an election timeout given at once after a pause
 
 export interface ReplicationOptions {
@@ -76,6 +77,12 @@ export class Replication {
   /** Set when the disk failed: writes are refused, reads of applied data go on. */
   diskFailure: FloeError | null = null;
   private readonly leaderWaiters = new Set<() => void>();
+  /** Called with the new leader (0: none known) whenever it changes. */
+  private readonly leaderChangeWaiters = new Set<(leader: NodeId) => void>();
+  /** Set while writes proposed as leader wait after leadership was lost (see abandonLater). */
+  private abandonTimer: NodeJS.Timeout | null = null;
+  /** How long a client may wait on the cluster (cluster-wait-ms); set by the routing layer. */
+  clusterWaitMs: () => number = () => CLUSTER_WAIT_DEFAULT_MS;
   private readonly pendingExpire = new Set<string>();
   readonly pendingEvict = new Set<string>();
 
@@ -145,6 +152,8 @@ export class Replication {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    if (this.abandonTimer !== null) clearTimeout(this.abandonTimer);
+    for (const w of [...this.leaderChangeWaiters]) w(0);
     this.group?.failAll();
     for (const w of this.leaderWaiters) w();
     await this.bus?.stop();
@@ -261,18 +270,56 @@ export class Replication {
 
   private roleChanged(leader: NodeId): void {
     const wasLeader = this.isLeader;
+    const before = this.leader;
     this.leader = leader;
     this.isLeader = leader === this.self.id;
     if (wasLeader && !this.isLeader) {
       this.group.leadershipLost();
       this.pendingExpire.clear();
       this.pendingEvict.clear();
+      this.abandonLater();
     }
     if (leader !== 0) {
       for (const w of this.leaderWaiters) w();
       this.leaderWaiters.clear();
     }
+    if (leader !== before) for (const w of [...this.leaderChangeWaiters]) w(leader);
     this.opts.log('leader-changed', { leader: this.peerName(leader), self: this.self.name });
+  }
+
+  /**
+   * Writes proposed while leader keep waiting after leadership is lost, since a later leader
+   * may still commit their entries; but if nothing settles them within cluster-wait-ms (an
+   * isolated old leader hears from nobody), their clients are answered "outcome unknown"
+   * rather than left hanging for as long as the partition lasts.
+   */
+  private abandonLater(): void {
+    if (this.abandonTimer !== null) return;
+    this.abandonTimer = setTimeout(() => {
+      this.abandonTimer = null;
+      if (!this.isLeader && !this.stopped) this.group.abandonWrites();
+    }, this.clusterWaitMs());
+  }
+
+  /**
+   * Resolves with the new leader as soon as this node's leader is no longer `leader` (a
+   * follower that loses its leader gives up on what it forwarded there); cancel() stops waiting.
+   */
+  whenLeaderChangesFrom(leader: NodeId): { changed: Promise<NodeId>; cancel: () => void } {
+    let cancel = () => {};
+    const changed = new Promise<NodeId>((resolve) => {
+      if (this.leader !== leader || this.stopped) {
+        resolve(this.leader);
+        return;
+      }
+      const w = (now: NodeId) => {
+        this.leaderChangeWaiters.delete(w);
+        resolve(now);
+      };
+      this.leaderChangeWaiters.add(w);
+      cancel = () => this.leaderChangeWaiters.delete(w);
+    });
+    return { changed, cancel };
   }
 
   private async persistSnapshot(snap: Snapshot, install: boolean): Promise<void> {
@@ -405,6 +452,9 @@ export class Replication {
     this.wake();
     const replies = await this.group.waitForCommit(r.index, r.term);
     if (replies === null) return { ok: false, error: 'TRYAGAIN the write lost its place in the log to a leader change; it was not applied' };
+    if (replies === OUTCOME_UNKNOWN) {
+      return { ok: false, error: 'TRYAGAIN this node lost leadership before the write committed; it may or may not be applied' };
+    }
     return { ok: true, replies, index: r.index };
   }
 

@@ -18,6 +18,7 @@ const FOLLOW_TO_LEADER = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch'
 const REMOTE_CLIENTS_MAX = 100_000; // clients of followers this leader keeps state for
 const REMOTE_IDLE_MS = 10 * 60 * 1000; // state of a remote client idle this long is dropped
 const CLUSTERDOWN = err('CLUSTERDOWN The cluster is down');
+const ERR_LEADER_LOST = err('TRYAGAIN the leader changed while the command was forwarded; a write may or may not have been applied');
 const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited at least this long
 
 /** What routing needs from the node. */
@@ -69,6 +70,7 @@ export class ReplicatedRouting {
   constructor(repl: Replication, host: RoutingHost) {
     this.repl = repl;
     this.host = host;
+    repl.clusterWaitMs = () => host.clusterWaitMs();
   }
 
   /** Whether this command must leave this node (follower, not a local stale read). */
@@ -93,11 +95,20 @@ export class ReplicatedRouting {
     this.forwarded.set(client.id, leader);
     const kind = (spec.flags & F.WRITE) !== 0 ? 'write' : 'read';
     const timeoutMs = Math.max(FORWARD_TIMEOUT_MIN_MS, this.host.clusterWaitMs());
+    // Losing the leader (a partition, an election) ends the wait at once: the old leader's
+    // reply may never come, and a new one cannot answer for it.
+    const gone = this.repl.whenLeaderChangesFrom(leader);
     try {
-      return await this.repl.bus.forward(leader, 1, kind, [String(client.id), ...args], timeoutMs);
+      const reply = this.repl.bus.forward(leader, 1, kind, [String(client.id), ...args], timeoutMs);
+      const lost = gone.changed.then(() => ERR_LEADER_LOST);
+      const r = await Promise.race([reply, lost]);
+      if (r === ERR_LEADER_LOST) reply.catch(() => {});
+      return r;
     } catch (e) {
       const what = e instanceof FloeError && e.code === 'FLOE_ERR_TIMEOUT' ? 'timed out' : 'failed';
       return err(`TRYAGAIN forwarding to the leader ${what}; a write may or may not have been applied`);
+    } finally {
+      gone.cancel();
     }
   }
 
