@@ -5,6 +5,9 @@
 import { KEY_OVERHEAD_BYTES } from '../constants.ts';
 import type { Value } from './types.ts';
 
+/** Bytes a TTL adds: its slot in the expiry map and the boxed expire-at. */
+export const EXPIRE_ENTRY_BYTES = 48;
+
 /** Bytes of a one-byte string: V8's string header plus its characters, word-aligned. */
 export function stringBytes(s: string): number {
   return 16 + ((s.length + 7) & ~7);
@@ -15,5 +18,5 @@ export function valueBytes(v: Value): number {
 }
 
 export function entryBytes(key: string, v: Value, hasExpire: boolean): number {
-  return KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(v) + (hasExpire ? 48 : 0);
+  return KEY_OVERHEAD_BYTES + stringBytes(key) + valueBytes(v) + (hasExpire ? EXPIRE_ENTRY_BYTES : 0);
 }
