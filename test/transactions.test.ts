@@ -148,7 +148,7 @@ describe('transactions', () => {
       const aborted = await io.multi().zincrby('board', 1, 'alice').exec();
       assert.equal(aborted, null);
       await io.watch('board');
-      const ok = await io.multi().zincrby('board', 1, 'alice').zrange('board', 0, -1, 'WITHSCORES').exec();
+      const ok = await io.multi().zincrby('board', 1, 'alice').zrange('board', '0', '-1', 'WITHSCORES').exec();
       assert.deepEqual(ok, [[null, '16'], [null, ['alice', '16']]]);
       const replies = await nr.multi().hSet('session', { user: 'bob', ttl: '30' }).hGetAll('session').exec();
       assert.deepEqual(replies, [2, { user: 'bob', ttl: '30' }]);
