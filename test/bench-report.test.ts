@@ -70,8 +70,10 @@ test('svg: one bar per series per group, escaped text, values printed, log axis 
   assert.match(svg, /Throughput &amp; &lt;latency&gt;/);
   assert.ok(!svg.includes('<latency>'));
   const bars = [...svg.matchAll(/<rect x="150" y="\d+" width="([\d.]+)" height="14"/g)].map((m) => Number(m[1]));
-  assert.equal(bars.length, 3); // GET: Floe, Redis; LPUSH: Redis only (Floe has no value)
+  assert.equal(bars.length, 4); // GET: Floe, Redis; LPUSH: Redis, and Floe's empty slot
   assert.ok((bars[1] ?? 0) > (bars[0] ?? 0), 'Redis GET (200) is longer than Floe GET (100)');
+  assert.ok(bars.includes(0), 'the unsupported LPUSH on Floe is an empty bar');
+  assert.match(svg, />n\/a</);
   assert.match(svg, /200 req\/s/);
   const log = barChartSvg({ id: 'l', title: 'lat', unit: 'ms', log: true, groups: [{ label: 'p', bars: [{ series: 'a', value: 0.1 }, { series: 'b', value: 10 }, { series: 'c', value: 1000 }] }] });
   const w = [...log.matchAll(/<rect x="150" y="\d+" width="([\d.]+)" height="14"/g)].map((m) => Number(m[1]));

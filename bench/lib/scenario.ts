@@ -149,6 +149,8 @@ export function summarize(c: Comparison, pairs?: ReadonlyArray<readonly [string,
 /** A bar chart with one group per comparison row and one bar per series median. */
 export function chartOf(id: string, title: string, rows: readonly Comparison[], log = false): ChartSpec {
   const unit = rows[0]?.unit ?? '';
+  // One series order for every group, so a system keeps its place and colour throughout.
+  const series = [...new Set(rows.flatMap((c) => [...Object.keys(c.values), ...Object.keys(c.unsupported)]))];
   return {
     id,
     title,
@@ -156,7 +158,10 @@ export function chartOf(id: string, title: string, rows: readonly Comparison[], 
     log,
     groups: rows.map((c) => ({
       label: c.name,
-      bars: Object.keys(c.values).map((s) => ({ series: s, value: c.medians?.[s] ?? median(c.values[s] ?? []) })),
+      // A series without a value (unsupported) keeps its slot, drawn as "n/a", not as zero.
+      bars: series
+        .filter((s) => c.values[s] !== undefined || c.unsupported[s] !== undefined)
+        .map((s) => ({ series: s, value: c.values[s] === undefined ? Number.NaN : (c.medians?.[s] ?? median(c.values[s] ?? [])) })),
     })),
   };
 }

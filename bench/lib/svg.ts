@@ -10,7 +10,11 @@ const valueWidth = 90;
 const barHeight = 14;
 const barGap = 3;
 const groupGap = 12;
-const top = 56;
+/** Legend rows start here; the plot starts below the last legend row. */
+const legendTop = 30;
+const legendRowHeight = 16;
+const charWidthPx = 6.5; // rough width of an 11 px sans-serif character
+const labelCharsMax = 22;
 const palette = ['#2b6cb0', '#c05621', '#2f855a', '#6b46c1', '#b7791f', '#c53030', '#319795', '#4a5568', '#d53f8c', '#718096'];
 
 export function escapeXml(s: string): string {
@@ -63,20 +67,41 @@ function niceStep(raw: number): number {
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * p;
 }
 
+/** Legend items left to right, wrapping onto new rows before the right edge. */
+function legendRows(series: readonly string[], color: (s: string) => string): { items: string[]; bottom: number } {
+  let x = labelWidth;
+  let y = legendTop;
+  const items = series.map((s) => {
+    const w = 24 + s.length * charWidthPx;
+    if (x > labelWidth && x + w > width - 10) {
+      x = labelWidth;
+      y += legendRowHeight;
+    }
+    const item = `<rect x="${x.toFixed(1)}" y="${y}" width="10" height="10" fill="${color(s)}"/><text x="${(x + 14).toFixed(1)}" y="${y + 9}" class="t">${escapeXml(s)}</text>`;
+    x += w;
+    return item;
+  });
+  return { items, bottom: y + 10 };
+}
+
 export function barChartSvg(chart: ChartSpec): string {
   const series = [...new Set(chart.groups.flatMap((g) => g.bars.map((b) => b.series)))];
   const color = (s: string): string => palette[series.indexOf(s) % palette.length] ?? '#000';
   const plotWidth = width - labelWidth - valueWidth;
   const sc = scale(chart.groups.flatMap((g) => g.bars.map((b) => b.value)), chart.log, plotWidth);
+  const { items: legend, bottom } = legendRows(series, color);
+  const top = bottom + 14;
   const parts: string[] = [];
   let y = top;
   for (const g of chart.groups) {
     const gh = Math.max(1, g.bars.length) * (barHeight + barGap);
-    parts.push(`<text x="${labelWidth - 8}" y="${y + gh / 2 + 4}" text-anchor="end" class="l">${escapeXml(g.label)}</text>`);
+    const label = g.label.length > labelCharsMax ? `${g.label.slice(0, labelCharsMax - 1)}…` : g.label;
+    parts.push(`<text x="${labelWidth - 8}" y="${y + gh / 2 + 4}" text-anchor="end" class="l"><title>${escapeXml(g.label)}</title>${escapeXml(label)}</text>`);
     for (const b of g.bars) {
       const w = Number.isFinite(b.value) ? sc.x(b.value) : 0;
       parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${color(b.series)}"><title>${escapeXml(`${b.series}: ${formatValue(b.value, chart.unit)}`)}</title></rect>`);
-      parts.push(`<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + barHeight - 3}" class="v">${escapeXml(formatValue(b.value, chart.unit))}</text>`);
+      const text = Number.isFinite(b.value) ? formatValue(b.value, chart.unit) : 'n/a';
+      parts.push(`<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + barHeight - 3}" class="v">${escapeXml(text)}</text>`);
       y += barHeight + barGap;
     }
     y += groupGap;
@@ -85,12 +110,6 @@ export function barChartSvg(chart: ChartSpec): string {
   const axis = sc.ticks.map((t) => {
     const x = (labelWidth + sc.x(t)).toFixed(1);
     return `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${y - groupGap}" class="g"/><text x="${x}" y="${y + 6}" text-anchor="middle" class="t">${escapeXml(tickLabel(t))}</text>`;
-  });
-  let lx = labelWidth;
-  const legend = series.map((s) => {
-    const item = `<rect x="${lx}" y="30" width="10" height="10" fill="${color(s)}"/><text x="${lx + 14}" y="39" class="t">${escapeXml(s)}</text>`;
-    lx += 24 + s.length * 6.5;
-    return item;
   });
   const unitNote = `${chart.unit}${chart.log ? ', log scale' : ''}`;
   return [
