@@ -82,11 +82,15 @@ function spop(ctx: ExecContext, args: string[]): Reply {
   if (e === null || e instanceof ErrorReply) return e ?? new SetReply([]);
   if (n === 0) return new SetReply([]);
   const s = e.v as SetValue;
+  if (n >= s.size()) {
+    // All of it: the members, and the key goes.
+    const all = s.members();
+    ctx.db.delete(key);
+    return new SetReply(all);
+  }
   const out: string[] = [];
-  if (n >= s.size()) out.push(...s.members());
-  else for (let i = 0; i < n; i++) out.push(s.pop(ctx.random));
-  if (n >= s.size()) ctx.db.delete(key);
-  else commit(ctx, key, e, s);
+  for (let i = 0; i < n; i++) out.push(s.pop(ctx.random));
+  commit(ctx, key, e, s);
   return new SetReply(out);
 }
 
