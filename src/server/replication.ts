@@ -28,6 +28,8 @@ const SNAPSHOT_CHUNK_BYTES = 1024 * 1024; // 1 MiB per InstallSnapshot message
 const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024 * 1024; // 4 GiB: the largest snapshot a follower reassembles
 const EXPIRE_KEYS_PER_TICK_MAX = 1000; // keys one expire entry deletes at most
 const EXPIRE_CHECK_PER_TICK_MAX = 20_000; // keys the leader's expire cycle looks at per tick
+const REJOIN_RETRY_MS = 5000; // a node that lost its log asks the leader to re-add it at most this often
+const BOOTSTRAP_INDEX = 1; // a new group's first entry: its initial membership, the same on every member
 const CLUSTER_WAIT_DEFAULT_MS = 5000; // until the routing layer passes cluster-wait-ms
 const CATCH_UP_TICKS_EXTRA = 2; // ticks past an election timeout given at once after a pause
 
@@ -79,6 +81,13 @@ export class Replication {
   private readonly leaderWaiters = new Set<() => void>();
   /** Called with the new leader (0: none known) whenever it changes. */
   private readonly leaderChangeWaiters = new Set<(leader: NodeId) => void>();
+  /** Booted with nothing on disk for the data group (a new cluster, a wiped dir, fsync none). */
+  private bootedEmpty = false;
+  /** Largest commit a leader sent beyond our log (we lost acknowledged entries); 0 if none. */
+  private amnesiaCommit = 0;
+  private rejoinAskedAtMs = 0;
+  /** Members the leader is taking out and adding back (see rejoin). */
+  private readonly rejoining = new Set<NodeId>();
   /** Set while writes proposed as leader wait after leadership was lost (see abandonLater). */
   private abandonTimer: NodeJS.Timeout | null = null;
   /** How long a client may wait on the cluster (cluster-wait-ms); set by the routing layer. */
@@ -104,6 +113,7 @@ export class Replication {
       onFailure: (error) => this.failDisk(error),
     });
     const boot = this.storage.groups.get(GROUP_DATA) ?? null;
+    this.bootedEmpty = boot === null || (boot.snapshot === null && boot.entries.length === 0);
     const raftStorage = await this.bootStorage(boot);
     const applied = raftStorage.snapshot()?.index ?? 0;
     const voters = o.join ? [] : this.peers.map((p) => p.id);
@@ -164,8 +174,66 @@ export class Replication {
 
   private onRaft(msgs: Message[]): void {
     if (this.stopped || this.diskFailure !== null) return;
-    for (const m of msgs) if (m.group === GROUP_DATA) this.group.raft.step(m);
+    for (const m of msgs) if (m.group === GROUP_DATA && this.admit(m)) this.group.raft.step(m);
     this.wake();
+  }
+
+  // ---- a node that lost its log (wiped dir, fsync none) ------------------------------------
+
+  /**
+   * Screens messages for a node that may have lost entries it once acknowledged. A leader's
+   * heartbeat carries min(our match, its commit), so a commit beyond our last index proves it:
+   * the core must not take it (it would commit entries we no longer have), we must not vote
+   * (our empty log could elect a leader missing committed entries), and the leader is asked to
+   * take us out and add us back as a learner, which resets what it believes we hold.
+   */
+  private admit(m: Message): boolean {
+    if (m.type !== 'heartbeat' && m.type !== 'vote' && m.type !== 'pre-vote') return true;
+    const last = this.group.raft.status().lastIndex;
+    if (m.type === 'heartbeat') {
+      if (m.commit <= last) return true;
+      if (this.amnesiaCommit === 0) this.opts.log('log-lost', { leader: this.peerName(m.from), commit: m.commit, lastIndex: last });
+      this.amnesiaCommit = Math.max(this.amnesiaCommit, m.commit);
+      this.askToRejoin(m.from);
+      return false;
+    }
+    if (this.amnesiaCommit > last) return false;
+    // Booted empty: vote only while no candidate has more than the bootstrap entry, so a new
+    // cluster can elect, but a wiped node never helps elect a leader of an older cluster.
+    return !(this.bootedEmpty && last <= BOOTSTRAP_INDEX && m.index > BOOTSTRAP_INDEX);
+  }
+
+  private askToRejoin(leader: NodeId): void {
+    const now = Date.now();
+    if (now - this.rejoinAskedAtMs < REJOIN_RETRY_MS) return;
+    this.rejoinAskedAtMs = now;
+    this.bus.forward(leader, GROUP_DATA, 'admin', ['rejoin'], REJOIN_RETRY_MS).then(
+      (r) => this.opts.log('rejoin-asked', { leader: this.peerName(leader), reply: String(r) }),
+      (e: unknown) => this.opts.log('rejoin-asked', { leader: this.peerName(leader), error: String(e) }),
+    );
+  }
+
+  /**
+   * Leader side: a member lost its log. Take it out (joint consensus; its address stays in the
+   * book) and add it back as a learner that catches up by snapshot, then make it a voter again.
+   */
+  async rejoin(from: NodeId, timeoutMs: number): Promise<string | null> {
+    const peer = this.peerById(from);
+    if (peer === undefined) return `ERR unknown node ${from}`;
+    if (this.rejoining.has(from)) return null;
+    this.rejoining.add(from);
+    try {
+      const deadline = Date.now() + timeoutMs;
+      this.opts.log('member-rejoining', { node: peer.name });
+      const st = this.group.raft.status();
+      if (st.confState.voters.includes(from) || st.confState.learners.includes(from)) {
+        const problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'remove', node: from }] }, deadline);
+        if (problem !== null) return problem;
+      }
+      return await this.addMember(from, deadline);
+    } finally {
+      this.rejoining.delete(from);
+    }
   }
 
   private tick(): void {
@@ -200,6 +268,12 @@ export class Replication {
       return;
     }
     this.looping = true;
+    // Start on the check phase, after every socket that is readable now has been read, so
+    // the proposals of all clients that sent together share one write and one fsync.
+    setImmediate(() => this.runLoop());
+  }
+
+  private runLoop(): void {
     void this.loop().catch((e: unknown) => {
       // A failed persist means the disk failed; anything else is a bug.
       if (e instanceof FloeError && e.code === 'FLOE_ERR_DISK') this.failDisk(e);
@@ -387,15 +461,19 @@ export class Replication {
     const book = await this.write({ kind: ENTRY_PEER, timeMs: this.entryTime(), origin: this.self.id, keys: ['add', name, address] });
     if (!book.ok) return book.error;
     const deadline = Date.now() + timeoutMs;
-    let problem = await this.confChange({ transition: 'auto', changes: [{ op: 'add-learner', node: spec.id }] }, deadline);
+    return this.addMember(spec.id, deadline);
+  }
+
+  /** Learner first, then (once it holds everything committed) voter through joint consensus. */
+  private async addMember(id: NodeId, deadline: number): Promise<string | null> {
+    const problem = await this.confChange({ transition: 'auto', changes: [{ op: 'add-learner', node: id }] }, deadline);
     if (problem !== null) return problem;
     while (Date.now() < deadline) {
       const st = this.group.raft.status();
-      if ((st.progress?.get(spec.id)?.match ?? 0) >= st.commit) break;
+      if ((st.progress?.get(id)?.match ?? 0) >= st.commit) break;
       await sleep(50);
     }
-    problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'promote-learner', node: spec.id }] }, deadline);
-    return problem;
+    return this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'promote-learner', node: id }] }, deadline);
   }
 
   async removeNode(name: string, timeoutMs: number): Promise<string | null> {
@@ -491,6 +569,11 @@ export class Replication {
       const timer = setTimeout(done, timeoutMs);
       this.leaderWaiters.add(done);
     });
+  }
+
+  /** A structured log line (events only, never per command). */
+  logEvent(event: string, fields: Record<string, unknown> = {}): void {
+    this.opts.log(event, fields);
   }
 
   peerName(id: NodeId): string {
