@@ -34,7 +34,11 @@ class SetModel implements Model {
     switch (cmd) {
       case 'sadd': {
         let n = 0;
-        for (const m of a) if (!s.has(m)) (s.add(m), n++);
+        for (const m of a) {
+          if (s.has(m)) continue;
+          s.add(m);
+          n++;
+        }
         this.put(key, s);
         return expect(got, int(n));
       }

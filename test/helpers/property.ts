@@ -7,7 +7,7 @@ import { RawClient, encodeCommand, show, type RespValue } from './resp.ts';
 import { Xoshiro128 } from '../../src/util/prng.ts';
 
 const BATCH = 64; // commands per pipelined round trip
-const HISTORY = 12; // commands shown before a failing one
+const HISTORY = Number(process.env.FLOE_PROPERTY_HISTORY ?? 12); // commands shown before a failing one
 
 export interface Model {
   /** Applies the command to the model and checks Floe's reply; an explanation, or null when fine. */
