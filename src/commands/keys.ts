@@ -121,15 +121,22 @@ export function parseCursor(s: string): number | null {
   return BigInt(s) > 18446744073709551615n ? null : Number(s);
 }
 
+/** A SCAN cursor as the full unsigned 64-bit value (keyspace cursors use all 64 bits). */
+function parseCursor64(s: string): bigint | null {
+  if (!/^[0-9]{1,20}$/.test(s)) return null;
+  const n = BigInt(s);
+  return n > 18446744073709551615n ? null : n;
+}
+
 function scan(ctx: ExecContext, args: string[]): Reply {
-  const cursor = parseCursor(args[1] as string);
+  const cursor = parseCursor64(args[1] as string);
   if (cursor === null) return err('ERR invalid cursor');
   const o = parseScanOptions(args, 2, true);
   if (o instanceof ErrorReply) return o;
   return scanKeyspace(ctx.db, ctx.nowMs, cursor, o);
 }
 
-function scanKeyspace(db: Keyspace, nowMs: number, cursor0: number, o: ScanOptions): Reply {
+function scanKeyspace(db: Keyspace, nowMs: number, cursor0: bigint, o: ScanOptions): Reply {
   // With a filter, keep walking (bounded) until COUNT keys pass it or the walk ends, so a
   // sparse MATCH does not return a long run of empty pages.
   const budget = o.match === null && o.type === null ? o.count : o.count * SCAN_WORK_MAX_FACTOR;
@@ -149,7 +156,7 @@ function scanKeyspace(db: Keyspace, nowMs: number, cursor0: number, o: ScanOptio
       }
       out.push(k);
     }
-  } while (cursor !== 0 && out.length < o.count && visited < budget);
+  } while (cursor !== 0n && out.length < o.count && visited < budget);
   return [String(cursor), out];
 }
 

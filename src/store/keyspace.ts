@@ -36,9 +36,14 @@ export interface KeyspaceStats {
 }
 
 export interface ScanResult {
-  cursor: number;
+  cursor: bigint;
   keys: string[];
 }
+
+// A SCAN cursor packs two sequence numbers, each modulo 2^32: where to resume (low half) and
+// where the scan started (high half). See Keyspace.scan.
+const CURSOR_HALF = 2n ** 32n;
+const SEQ_WRAP = 2 ** 32;
 
 export class Keyspace {
   private readonly map = new Map<string, Entry>();
@@ -272,23 +277,40 @@ export class Keyspace {
   }
 
   /**
-   * Visits up to `count` slots from `cursor` (a sequence number, 0 = start). Every key present
-   * for the whole scan is returned at least once; keys added meanwhile may or may not be.
+   * Visits up to `count` keys from `cursor` (0 = start; the answer is 0 at the end). The cursor
+   * holds two sequence numbers: the slot to resume at, and the first sequence number not yet
+   * given out when the scan started. Keys created after that are not visited, so a scan always
+   * ends, even while keys are added faster than it reads (Redis's guarantee for a keyspace of
+   * bounded size). Every key present for the whole scan is returned at least once: sequence
+   * numbers only grow along the array, and compaction keeps them. Both halves are stored
+   * modulo 2^32 and resolved against nextSeq, so a cursor stays exact for 4 billion key
+   * creations after it was issued.
    */
-  scan(cursor: number, count: number): ScanResult {
-    let i = this.firstSlotAtOrAfter(cursor);
+  scan(cursor: bigint, count: number): ScanResult {
+    let from = 0;
+    let end = this.nextSeq;
+    if (cursor !== 0n) {
+      from = this.unwrapSeq(Number(cursor % CURSOR_HALF));
+      end = this.unwrapSeq(Number(cursor / CURSOR_HALF));
+    }
+    let i = this.firstSlotAtOrAfter(from);
     const keys: string[] = [];
-    let visited = 0;
-    while (i < this.order.length && visited < count) {
+    while (i < this.order.length && keys.length < count && (this.seqs[i] as number) < end) {
       const k = this.order[i];
-      if (k !== null && k !== undefined) {
-        keys.push(k);
-        visited++;
-      }
+      if (k !== null && k !== undefined) keys.push(k);
       i++;
     }
-    const next = i < this.order.length ? (this.seqs[i] as number) : 0;
-    return { cursor: next, keys };
+    if (i >= this.order.length || (this.seqs[i] as number) >= end) return { cursor: 0n, keys };
+    // A low half of 0 would make cursor 0 possible; resuming one earlier only risks a repeat.
+    let low = (this.seqs[i] as number) % SEQ_WRAP;
+    if (low === 0) low = SEQ_WRAP - 1;
+    return { cursor: BigInt(end % SEQ_WRAP) * CURSOR_HALF + BigInt(low), keys };
+  }
+
+  /** The largest sequence number ≤ nextSeq that is ≡ v (mod 2^32). */
+  private unwrapSeq(v: number): number {
+    const back = (((this.nextSeq - v) % SEQ_WRAP) + SEQ_WRAP) % SEQ_WRAP;
+    return this.nextSeq - back;
   }
 
   private firstSlotAtOrAfter(seq: number): number {
