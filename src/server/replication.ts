@@ -230,7 +230,9 @@ export class Replication {
         const problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'remove', node: from }] }, deadline);
         if (problem !== null) return problem;
       }
-      return await this.addMember(from, deadline);
+      const problem = await this.addMember(from, deadline);
+      if (problem === null) this.opts.log('member-rejoined', { node: peer.name });
+      return problem;
     } finally {
       this.rejoining.delete(from);
     }

@@ -6,7 +6,10 @@
 
 import { keySlot } from '../cluster/slots.ts';
 import { F, keyIndexes, type CommandSpec } from '../commands/types.ts';
-import { err, ERR_OOM, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
+import { err, ErrorReply, ERR_OOM, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
+import { parseTimeoutMs } from '../commands/collections.ts';
+import { LIST_TIMEOUT_ARG } from '../commands/lists.ts';
+import { ZSET_TIMEOUT_ARG } from '../commands/zsets.ts';
 import { ENTRY_COMMANDS } from '../store/entry.ts';
 import type { NodeId } from '../raft/types.ts';
 import { FloeError } from '../util/errors.ts';
@@ -18,8 +21,10 @@ const FOLLOW_TO_LEADER = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch'
 const REMOTE_CLIENTS_MAX = 100_000; // clients of followers this leader keeps state for
 const REMOTE_IDLE_MS = 10 * 60 * 1000; // state of a remote client idle this long is dropped
 const CLUSTERDOWN = err('CLUSTERDOWN The cluster is down');
+const BLOCKED_RECHECK_MS = 1000; // a blocked pop on the leader re-runs at least this often
 const ERR_LEADER_LOST = err('TRYAGAIN the leader changed while the command was forwarded; a write may or may not have been applied');
-const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited at least this long
+const FORWARD_TIMEOUT_MIN_MS = 30_000;
+const REJOIN_TIMEOUT_MS = 120_000; // a member that lost its log must be back as a voter within this // a forwarded command's reply is awaited at least this long
 
 /** What routing needs from the node. */
 export interface RoutingHost {
@@ -66,6 +71,8 @@ export class ReplicatedRouting {
   private readonly remotes = new Map<string, RemoteClient>();
   /** Local clients that have state on the leader (closing them tells the leader). */
   private readonly forwarded = new Map<number, NodeId>();
+  /** Blocked writes waiting for a key to change (woken from apply on this leader). */
+  private readonly keyWaiters = new Map<string, Set<() => void>>();
 
   constructor(repl: Replication, host: RoutingHost) {
     this.repl = repl;
@@ -122,6 +129,13 @@ export class ReplicatedRouting {
 
   /** Leader side of forwarding: runs a follower's client's command as that client. */
   onForward(from: NodeId, kind: string, args: string[]): Reply | Promise<Reply> {
+    if (kind === 'admin' && args[0] === 'rejoin') {
+      if (!this.repl.isLeader) return err('TRYAGAIN this node is not the leader');
+      void this.repl.rejoin(from, REJOIN_TIMEOUT_MS).then((problem) => {
+        if (problem !== null) this.repl.logEvent('member-rejoin-failed', { node: this.repl.peerName(from), error: problem });
+      });
+      return 'OK';
+    }
     if (kind === 'admin' && args[0] === 'close') {
       const key = `${from}:${args[1] ?? ''}`;
       this.remotes.get(key)?.close();
@@ -152,6 +166,53 @@ export class ReplicatedRouting {
   }
 
   // ---- leader --------------------------------------------------------------------------
+
+  /** Called for every key a log entry changed on this node. */
+  keyChanged(key: string): void {
+    if (this.keyWaiters.size === 0) return;
+    const set = this.keyWaiters.get(key);
+    if (set === undefined) return;
+    this.keyWaiters.delete(key);
+    for (const wake of set) wake();
+  }
+
+  /**
+   * A blocking pop on the leader: the command goes through the log as its non-blocking
+   * self; while it finds nothing, the client waits for one of its keys to change (or its
+   * timeout) and tries again. Waiters retry in the order they wake, not strictly FIFO.
+   */
+  async blockingWrite(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+    const at = { ...LIST_TIMEOUT_ARG, ...ZSET_TIMEOUT_ARG }[spec.name];
+    const timeoutMs = at === undefined ? 0 : parseTimeoutMs(args[at(args)] as string, Date.now());
+    if (timeoutMs instanceof ErrorReply) return timeoutMs;
+    const deadline = timeoutMs === 0 ? Infinity : Date.now() + timeoutMs;
+    const keys = (spec.name === 'blmove' || spec.name === 'brpoplpush' ? [1] : keyIndexes(spec, args)).map((i) => args[i] as string);
+    while (true) {
+      const r = await this.write(client, spec, args);
+      if (!(r === null || r === NULL_ARRAY) || !this.repl.isLeader) return r;
+      if (Date.now() >= deadline) return r;
+      await this.waitForKeys(keys, deadline);
+      if (Date.now() >= deadline) return r;
+    }
+  }
+
+  private waitForKeys(keys: string[], deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        if (timer !== null) clearTimeout(timer);
+        for (const k of keys) this.keyWaiters.get(k)?.delete(wake);
+        resolve();
+      };
+      // Re-checks now and then even without a change, so a lost leadership is noticed.
+      const waitMs = Math.min(deadline - Date.now(), BLOCKED_RECHECK_MS);
+      const timer = Number.isFinite(waitMs) ? setTimeout(wake, Math.max(1, waitMs)) : null;
+      for (const k of keys) {
+        let set = this.keyWaiters.get(k);
+        if (set === undefined) this.keyWaiters.set(k, (set = new Set()));
+        set.add(wake);
+      }
+    });
+  }
 
   /** A write: one log entry; the reply is what applying it produced. */
   async write(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
