@@ -73,7 +73,7 @@ test('a 20k-player leaderboard through both libraries\' typed methods', async ()
     for (const j of [0, 1, 4242, 19_999]) assert.equal(await r.zrank('lb', `p${j}`), (j * 7919) % players);
     const byScore = new Map<number, string>();
     for (let j = 0; j < players; j++) byScore.set((j * 7919) % players, `p${j}`);
-    assert.deepEqual(await r.zrange('lb', 100, 102, 'WITHSCORES'), [byScore.get(100), '100', byScore.get(101), '101', byScore.get(102), '102']);
+    assert.deepEqual(await r.zrange('lb', '100', '102', 'WITHSCORES'), [byScore.get(100), '100', byScore.get(101), '101', byScore.get(102), '102']);
     assert.equal(await r.zcount('lb', '(1000', 2000), 1000);
     assert.deepEqual(await n.zRangeWithScores('lb', 0, 1, { REV: true }), [{ value: byScore.get(19_999), score: 19_999 }, { value: byScore.get(19_998), score: 19_998 }]);
     assert.equal(await n.zRevRank('lb', byScore.get(19_999) as string), 0);
