@@ -86,6 +86,8 @@ export class Replication {
   /** Largest commit a leader sent beyond our log (we lost acknowledged entries); 0 if none. */
   private amnesiaCommit = 0;
   private rejoinAskedAtMs = 0;
+  /** After a disk failure: the highest term a leader hint came with. */
+  private hintTerm = 0;
   /** Members the leader is taking out and adding back (see rejoin). */
   private readonly rejoining = new Set<NodeId>();
   /** Set while writes proposed as leader wait after leadership was lost (see abandonLater). */
@@ -173,7 +175,11 @@ export class Replication {
   // ---- the loop ---------------------------------------------------------------------------
 
   private onRaft(msgs: Message[]): void {
-    if (this.stopped || this.diskFailure !== null) return;
+    if (this.stopped) return;
+    if (this.diskFailure !== null) {
+      this.followLeaderHint(msgs);
+      return;
+    }
     for (const m of msgs) if (m.group === GROUP_DATA && this.admit(m)) this.group.raft.step(m);
     this.wake();
   }
@@ -513,8 +519,38 @@ export class Replication {
     if (this.diskFailure !== null) return;
     this.diskFailure = error;
     this.isLeader = false;
+    // The core is frozen from now on; the leader is learned from the traffic (see followLeaderHint).
+    this.setLeader(0);
     this.group?.failAll();
     this.opts.log('disk-failed', { error: error.message });
+  }
+
+  /**
+   * A node whose disk failed steps no more Raft messages (it could not persist what they
+   * imply), but still learns who leads from them, so that it can forward its clients' writes
+   * and linearizable reads there.
+   */
+  private followLeaderHint(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      if (m.group !== GROUP_DATA || (m.type !== 'heartbeat' && m.type !== 'append' && m.type !== 'snapshot')) continue;
+      if (m.term < this.hintTerm) continue;
+      this.hintTerm = m.term;
+      if (m.from !== this.leader) this.setLeader(m.from);
+    }
+  }
+
+  /** Records a new leader outside the core's Ready (disk failure) and wakes whoever waits on it. */
+  private setLeader(leader: NodeId): void {
+    const before = this.leader;
+    this.leader = leader;
+    if (leader !== 0) {
+      for (const w of this.leaderWaiters) w();
+      this.leaderWaiters.clear();
+    }
+    if (leader !== before) {
+      for (const w of [...this.leaderChangeWaiters]) w(leader);
+      this.opts.log('leader-changed', { leader: this.peerName(leader), self: this.self.name, via: 'hint' });
+    }
   }
 
   // ---- client-facing --------------------------------------------------------------------

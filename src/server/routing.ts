@@ -93,7 +93,11 @@ export class ReplicatedRouting {
     const leader = this.repl.leader;
     const peer = this.repl.peerById(leader);
     if (leader === 0 || peer === undefined) return CLUSTERDOWN;
-    if (leader === this.repl.self.id) return this.host.process(client, args);
+    if (leader === this.repl.self.id) {
+      // Became leader while waiting: run it here. Named leader but not leading (a disk
+      // failure froze the core): running it here would only come straight back.
+      return this.repl.isLeader ? this.host.process(client, args) : err('TRYAGAIN this node is not serving as leader; retry');
+    }
     if (this.host.routing() === 'redirect') {
       const keys = keyIndexes(spec, args);
       const slot = keys.length > 0 ? keySlot(args[keys[0] as number] as string) : 0;

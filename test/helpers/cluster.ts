@@ -205,6 +205,8 @@ export interface ClusterOptions {
   extra?: string[];
   /** Put a BusProxy on every (from, to) pair of nodes, for partitions. */
   proxied?: boolean;
+  /** A data dir for some nodes (e.g. on a tiny tmpfs); the others get one under the temp root. */
+  dirs?: Record<string, string>;
 }
 
 export class TestCluster {
@@ -230,7 +232,7 @@ export class TestCluster {
       const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
       names.forEach((name, i) => {
         c.nodes.push({
-          name, port: ports[i] as number, busPort: ports[n + i] as number, dir: join(c.root, name),
+          name, port: ports[i] as number, busPort: ports[n + i] as number, dir: opts.dirs?.[name] ?? join(c.root, name),
           extra: [], peers: '', proc: null, paused: false, log: '',
         });
       });
