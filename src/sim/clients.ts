@@ -14,8 +14,8 @@ export interface ClientGateway {
   reachable(): readonly number[];
   propose(node: number, cmd: PutCommand, done: (o: PutOutcome) => void): { ok: true } | { ok: false; leader: number };
   read(node: number, key: string, lease: boolean, done: (o: ReadOutcome) => void): { ok: true; mode: 'lease' | 'read-index' } | { ok: false; leader: number };
-  /** Ask for `client`'s next turn after `delayMs`. */
-  schedule(client: number, delayMs: number): void;
+  /** Ask for `client`'s next turn after `delayMs`; the turn must hand `token` back. */
+  schedule(client: number, delayMs: number, token: number): void;
   trace(line: string): void;
 }
 
@@ -42,6 +42,8 @@ interface Client {
   pinnedTo: number;
   pinnedUntilMs: number;
   pinnedRole: PinnedRole;
+  /** Only the latest scheduled turn counts: one chain of turns per client, however answers come. */
+  token: number;
 }
 
 /** A pinned client only writes, or only reads by lease (what a stale leader would get wrong). */
@@ -75,6 +77,17 @@ export class Clients {
     for (let id = 0; id < count; id++) this.clients.push(newClient(id, null, rng.int(2) === 0));
   }
 
+  /** The client's next turn, replacing any turn scheduled before. */
+  private wake(c: Client, delayMs: number): void {
+    c.token++;
+    this.gw.schedule(c.id, delayMs, c.token);
+  }
+
+  /** The first turn of every client. */
+  startAll(delayMs: (id: number) => number): void {
+    for (const c of this.clients) this.wake(c, delayMs(c.id));
+  }
+
   /** Keep half of the clients (the odd or the even ids), or all, talking only to `node` until `untilMs`, in `role`. */
   pin(node: number, untilMs: number, role: PinnedRole, all = false): void {
     const parity = this.rng.int(2);
@@ -100,7 +113,7 @@ export class Clients {
     this.stopped = true;
     const id = this.clients.length;
     this.clients.push(newClient(id, Array.from({ length: this.keys }, (_, k) => `k${k}`), false));
-    this.gw.schedule(id, 1);
+    this.wake(this.clients[id] as Client, 1);
   }
 
   finalReadsDone(): boolean {
@@ -113,9 +126,9 @@ export class Clients {
   }
 
   /** A client's turn: time out a stuck operation, or start the next one. */
-  turn(id: number, nowMs: number): void {
+  turn(id: number, token: number, nowMs: number): void {
     const c = this.clients[id];
-    if (c === undefined || (this.stopped && c.script === null)) return;
+    if (c === undefined || token !== c.token || (this.stopped && c.script === null)) return;
     if (c.script !== null && c.script.length === 0) return;
     if (c.current !== null) {
       if (nowMs - c.startedMs < opTimeoutMs) return;
@@ -132,7 +145,7 @@ export class Clients {
 
   private start(c: Client, nowMs: number): void {
     const nodes = this.gw.reachable();
-    if (nodes.length === 0) return this.gw.schedule(c.id, retryMs * 10);
+    if (nodes.length === 0) return this.wake(c, retryMs * 10);
     const pinned = nowMs < c.pinnedUntilMs && nodes.includes(c.pinnedTo);
     if (pinned) c.target = c.pinnedTo;
     else if (c.target === 0 || !nodes.includes(c.target)) c.target = nodes[this.rng.int(nodes.length)] as number;
@@ -147,10 +160,10 @@ export class Clients {
     if (refused !== null) {
       c.current = null;
       if (!pinned) c.target = refused !== 0 && nodes.includes(refused) ? refused : nodes[this.rng.int(nodes.length)] as number;
-      this.gw.schedule(c.id, retryMs);
+      this.wake(c, retryMs);
       return;
     }
-    if (c.current === op) this.gw.schedule(c.id, opTimeoutMs);
+    if (c.current === op) this.wake(c, opTimeoutMs);
   }
 
   /** Returns null when accepted, else the leader hint (0 when none). */
@@ -211,7 +224,7 @@ export class Clients {
     this.gw.trace(`client ${c.id} ${outcome} ${describe(op)}`);
     c.current = null;
     if (outcome !== 'ok') c.target = 0;
-    this.gw.schedule(c.id, 1 + this.rng.int(this.thinkMsCeiling));
+    this.wake(c, 1 + this.rng.int(this.thinkMsCeiling));
   }
 
   /** Operations for the checker: puts the core definitely refused never happened. */
@@ -226,7 +239,7 @@ export class Clients {
 }
 
 function newClient(id: number, script: string[] | null, sticky: boolean): Client {
-  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0, pinnedRole: 'writer' };
+  return { id, target: 0, current: null, startedMs: 0, putOk: false, getOk: false, script, sticky, pinnedTo: 0, pinnedUntilMs: 0, pinnedRole: 'writer', token: 0 };
 }
 
 function describe(op: Operation): string {

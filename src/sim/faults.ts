@@ -295,6 +295,7 @@ function figure8(sim: Simulation): void {
         sim.youngCommitAtLeast = 0;
         sim.held.delete(held);
         sim.restart(held);
+        sim.network.heal();
         // l1 and x may hold the last leader's no-op; without them, `held`'s higher-term entry can win.
         for (const id of [l1, x]) {
           const n = sim.nodes.get(id);
@@ -316,7 +317,8 @@ function figure8(sim: Simulation): void {
 function when(sim: Simulation, cond: () => boolean, label: string, fn: () => void): void {
   const deadline = sim.nowMs + figure8StepMsMax;
   const poll = (): void => {
-    if (cond() || sim.nowMs >= deadline) later(sim, 1, figure8StepMs, label, fn);
+    // Not at once: messages in flight from a node that just died must land (and be dropped) first.
+    if (cond() || sim.nowMs >= deadline) later(sim, figure8PollMs, figure8StepMs, label, fn);
     else sim.schedule(sim.nowMs + figure8PollMs, { kind: 'call', label: 'figure-8: waiting', fn: poll });
   };
   poll();

@@ -42,7 +42,7 @@ export interface SimResult {
 export type AgendaEvent =
   | { kind: 'tick'; node: number }
   | { kind: 'deliver'; msg: Message }
-  | { kind: 'client'; client: number }
+  | { kind: 'client'; client: number; token: number }
   | { kind: 'fault' }
   | { kind: 'restart'; node: number }
   | { kind: 'fault-clock-restore'; node: number; period: number }
@@ -133,7 +133,7 @@ export class Simulation {
     this.nextNodeId = opts.nodes + 1;
     for (const id of voters) this.addNode(id, voters);
     for (const id of voters) this.joined.add(id);
-    for (let c = 0; c < this.settings.clients; c++) this.agenda.push(1 + this.faultRng.int(200), { kind: 'client', client: c });
+    this.clients.startAll(() => 1 + this.faultRng.int(200));
     this.agenda.push(this.faultGap(), { kind: 'fault' });
     this.network.drawFaults();
     const mix = chooseFaultMix(this);
@@ -212,6 +212,7 @@ export class Simulation {
     this.handle(ev.value);
     this.drainReadys();
     this.checker.afterStep(this.aliveNodes().map(adapter));
+    this.retireRemoved();
     if (this.crashLeaderAbove !== null) this.crashNewLeader(this.crashLeaderAbove);
   }
 
@@ -234,7 +235,7 @@ export class Simulation {
       case 'deliver':
         return this.onDeliver(ev.msg);
       case 'client':
-        return this.clients.turn(ev.client, this.nowMs);
+        return this.clients.turn(ev.client, ev.token, this.nowMs);
       case 'fault':
         if (!this.healed && this.nowMs >= this.scenarioUntilMs) {
           injectFault(this);
@@ -315,8 +316,11 @@ export class Simulation {
     this.crashLeadersLeft--;
     this.crashLeaderAbove = this.crashLeadersLeft > 0 ? this.crashLeaderAbove : null;
     this.youngLeaderDies(node.id);
-    this.log(`n${node.id} commits ${st.commit} in term ${st.term} and dies before telling anyone`);
-    return 'before-send';
+    // It applies the commit (a client could hear of it), then dies, and what it just sent is lost.
+    this.log(`n${node.id} commits ${st.commit} in term ${st.term}, applies it and dies; its last messages are lost`);
+    this.crashAt.set(node.id, 'after-ready');
+    this.network.isolate(node.id, [...this.nodes.keys()]);
+    return null;
   }
 
   private youngLeaderDies(id: number): void {
@@ -350,21 +354,38 @@ export class Simulation {
     if (this.latestConf !== null && confIndex <= this.latestConf.index) return;
     const conf = node.status().confState;
     this.latestConf = { index: confIndex, conf };
-    const members = membersOf(conf);
-    for (const id of members) this.joined.add(id);
+    for (const id of membersOf(conf)) this.joined.add(id);
+  }
+
+  /**
+   * Stop, for good, the nodes the newest membership removed, once every member has applied
+   * it: a member still in the old (or joint) configuration may need the removed node's vote.
+   */
+  private retireRemoved(): void {
+    const latest = this.latestConf;
+    if (latest === null) return;
+    const members = membersOf(latest.conf);
+    const settled = members.every((id) => {
+      const n = this.nodes.get(id);
+      return n !== undefined && n.alive && n.kv.appliedIndex >= latest.index;
+    });
+    if (!settled) return;
     for (const id of this.joined) {
       if (members.includes(id) || this.retired.has(id)) continue;
       this.retired.add(id);
       const n = this.nodes.get(id);
-      this.log(`retire n${id} (removed by the conf change at ${confIndex})`);
+      this.log(`retire n${id} (removed by the conf change at ${latest.index}, applied by every member)`);
       if (n !== undefined && n.alive) n.crash();
     }
   }
 
+
   crash(node: SimNode, point: CrashPoint | 'after-ready' | 'now'): void {
     this.crashAt.delete(node.id);
-    // What the node knew at its last instant (a commit, a leadership) counts: check it first.
-    if (node.alive) this.checker.afterStep([adapter(node)]);
+    // After sending (its messages may carry a commit) or after applying, what the node knew at
+    // its last instant is visible to others: check it. Earlier in a Ready, its in-memory state
+    // (say, a commit computed before its own log was durable) was never acted on.
+    if (node.alive && (point === 'after-send' || point === 'after-ready')) this.checker.afterStep([adapter(node)]);
     const loss = node.crash();
     this.log(`crash n${node.id} at ${point}: lost ${loss.lost} unsynced records${loss.torn ? ' (last one torn)' : ''}`);
     // A node crashed right after voting comes back at once: the election it voted in is still on.
@@ -403,7 +424,7 @@ export class Simulation {
       reachable,
       propose: (id, cmd, done) => this.nodes.get(id)?.propose(cmd, done) ?? { ok: false, leader: 0 },
       read: (id, key, lease, done) => this.nodes.get(id)?.read(key, lease, done) ?? { ok: false, leader: 0 },
-      schedule: (client, delayMs) => this.agenda.push(this.nowMs + delayMs, { kind: 'client', client }),
+      schedule: (client, delayMs, token) => this.agenda.push(this.nowMs + delayMs, { kind: 'client', client, token }),
       trace: (line) => this.log(line),
     };
   }
@@ -437,7 +458,7 @@ export class Simulation {
     until(() => this.clients.livenessRoundDone(), 'clients did not complete a write and a read');
     this.clients.stopAndReadAll();
     until(() => this.clients.finalReadsDone(), 'final reads of every key did not complete');
-    until(() => this.converged(), 'members did not converge on one applied index');
+    until(() => this.converged(), 'the leader did not commit every pending proposal, or members did not all apply it,');
   }
 
   private livenessState(): string {
@@ -447,7 +468,9 @@ export class Simulation {
       return `n${n.id}:${s.role[0] ?? '?'}${s.term}/c${s.commit}/a${n.kv.appliedIndex}`;
     });
     const prs = l === null || l.status.progress === null ? [] : [...l.status.progress].map(([id, p]) => `n${id}:${p.state}/m${p.match}/n${p.next}/f${p.inflightMsgs}${p.pendingSnapshot > 0 ? `/s${p.pendingSnapshot}` : ''}`);
-    return `leader ${l === null ? 'none' : `n${l.node.id}`}; ${parts.join(' ')}; progress ${prs.join(' ')}; ${this.clients.progressText()}`;
+    const c = this.latestConf?.conf;
+    const conf = c === undefined ? 'initial' : `voters [${c.voters.join(',')}] outgoing [${c.votersOutgoing.join(',')}] learners [${c.learners.join(',')}]`;
+    return `leader ${l === null ? 'none' : `n${l.node.id}`}; ${parts.join(' ')}; progress ${prs.join(' ')}; newest membership ${conf}; ${this.clients.progressText()}`;
   }
 
   private members(): number[] {
@@ -455,9 +478,10 @@ export class Simulation {
     return membersOf(this.latestConf.conf);
   }
 
+  /** Every proposal in the leader's log is committed, and every member applied it. */
   private converged(): boolean {
     const l = this.leader();
-    if (l === null) return false;
+    if (l === null || l.status.commit !== l.status.lastIndex) return false;
     return this.members().every((id) => {
       const n = this.nodes.get(id);
       return n !== undefined && n.alive && n.kv.appliedIndex === l.status.commit;
