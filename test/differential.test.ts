@@ -123,6 +123,11 @@ const KEYS: Case[] = [
   ['expire', 'e', '-9223372036854775808'],
   ['expire', 'e', '0'], ['exists', 'e'], ['set', 'e', 'v'], ['expire', 'e', '-1'], ['exists', 'e'],
   ['set', 'e', 'v'], ['pexpireat', 'e', '1'], ['exists', 'e'], ['set', 'e', 'v'], ['expireat', 'e', '0'], ['exists', 'e'],
+  // A collection key: string commands answer WRONGTYPE, generic ones work on it.
+  ['rpush', 'lst', 'a', 'b'], ['get', 'lst'], ['set', 'lst', 'x', 'get'], ['append', 'lst', 'x'], ['incr', 'lst'],
+  ['incrbyfloat', 'lst', 'x'], ['getrange', 'lst', '0', '1'], ['strlen', 'lst'], ['mget', 'lst', 'nokey'], ['type', 'lst'],
+  ['copy', 'lst', 'lst2'], ['rename', 'lst2', 'lst3'], ['type', 'lst3'], ['expire', 'lst3', '100'], ['ttl', 'lst3'],
+  ['exists', 'lst', 'lst3'], ['getdel', 'lst'], ['getex', 'lst', 'persist'], ['setnx', 'lst', 'x'], ['set', 'lst', 'x'], ['type', 'lst'],
   ['del'], ['exists'], ['type'], ['rename', 'a'], ['expire', 'a'], ['ttl'], ['keys'], ['keys', 'a', 'b'],
   ['scan', 'abc'], ['scan', '0', 'count', '0'], ['scan', '0', 'count', 'x'], ['scan', '0', 'type', 'nosuchtype'], ['scan', '0', 'match'],
   ['scan', '0', 'foo', 'bar'],

@@ -155,6 +155,26 @@ describe('limits', () => {
     }
   });
 
+  test('timeout closes idle clients, but not one that keeps talking', async () => {
+    assert.equal(await admin.text('CONFIG', 'SET', 'timeout', '1'), '+OK');
+    try {
+      const idle = await RawClient.connect(floe.port);
+      const busy = await RawClient.connect(floe.port);
+      assert.equal(await idle.text('PING'), '+PONG');
+      const deadline = Date.now() + CLOSE_DEADLINE_MS;
+      while (!idle.isClosed) {
+        assert.equal(await busy.text('PING'), '+PONG');
+        assert.equal(await admin.text('PING'), '+PONG'); // the suite's admin connection too
+        assert.ok(Date.now() < deadline, 'the idle client was never closed');
+        await sleep(100);
+      }
+      assert.equal(await busy.text('PING'), '+PONG');
+      busy.close();
+    } finally {
+      await admin.call('CONFIG', 'SET', 'timeout', '0');
+    }
+  });
+
   test('a client that reads keeps its connection through large replies', async () => {
     assert.equal(await admin.text('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 512kb 1'), '+OK');
     try {
