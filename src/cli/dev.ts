@@ -45,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`floe dev: ${(e as Error).message}\n`);
     return 1;
   }
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  // dist/ holds main.js, the sources main.ts: run whichever this module was loaded from.
+  const main = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './main.js' : './main.ts', import.meta.url));
   const names = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
   const peers = names.map((n, i) => `${n}=127.0.0.1:${o.basePort + i}`).join(',');
   const children: ChildProcess[] = [];

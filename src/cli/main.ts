@@ -2,6 +2,13 @@
 // subcommand lives in its own module and is loaded only when asked for, so `floe sim` does not
 // pay for the server's imports and the other way round.
 
+import { setFlagsFromString } from 'node:v8';
+
+// Keep V8's young generation at its initial size. A cache holds millions of long-lived small
+// objects; the default growth of the semi-spaces to tens of MiB buys little throughput here
+// and leaves that much heap reserved (measured: RSS of 1M keys 354 → 243 MB).
+setFlagsFromString('--semi-space-growth-factor=1');
+
 type Subcommand = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const subcommands: Record<string, Subcommand> = {

@@ -98,6 +98,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     this.db.onKeyChanged = (key) => {
       this.touchWatched(key);
       this.blocking.keyChanged(key);
+      this.routingLayer?.keyChanged(key);
     };
     this.db.onFlush = () => this.touchAllWatched();
     config.onChange = () => this.applyConfig();
@@ -251,6 +252,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     if (routing !== null) {
       if (spec.name === 'exec') return routing.exec(session);
       if ((spec.flags & F.LOCAL) === 0) {
+        if ((spec.flags & F.BLOCKING) !== 0) return routing.blockingWrite(session, spec, args);
         return (spec.flags & F.WRITE) !== 0 ? routing.write(session, spec, args) : routing.read(session, spec, args);
       }
     } else if (this.maxmemory > 0 && (spec.flags & F.LOCAL) === 0 && !this.makeRoom(nowMs) && (spec.flags & F.DENYOOM) !== 0) {
