@@ -96,6 +96,12 @@ const STRINGS: Case[] = [
   ['set', 'oi3', '01'], ['object', 'encoding', 'oi3'], ['set', 'oi4', BIG], ['object', 'encoding', 'oi4'],
 ];
 
+/** Glob patterns as KEYS and SCAN MATCH read them (stringmatchlen's rules). */
+const GLOBS = [
+  '*', 'h?llo', 'h*llo', 'h[ae]llo', 'h[^e]llo', 'h[a-b]llo', 'h[b-a]llo', 'h\\*llo', 'h\\\\llo', '\\[a]', '[', '[a', '[a]', '[]',
+  'h[a-]llo', 'h[-a]llo', 'h[\\^]llo', '*[', '**', 'h**o', '?', '??', 'h[x-]*', '[!a]', 'h[^-]llo', 'h\\', 'a*', '*a', 'h[^a-z]llo',
+];
+
 /** Keys: existence, type, rename, copy, TTLs and their options. */
 const KEYS: Case[] = [
   ['flushall'], ['mset', 'a', '1', 'b', '2', 'c', '3'],
@@ -131,6 +137,8 @@ const KEYS: Case[] = [
   ['del'], ['exists'], ['type'], ['rename', 'a'], ['expire', 'a'], ['ttl'], ['keys'], ['keys', 'a', 'b'],
   ['scan', 'abc'], ['scan', '0', 'count', '0'], ['scan', '0', 'count', 'x'], ['scan', '0', 'type', 'nosuchtype'], ['scan', '0', 'match'],
   ['scan', '0', 'foo', 'bar'],
+  ['flushdb'], ['mset', 'hello', '1', 'hallo', '1', 'hxllo', '1', 'hllo', '1', 'heeeello', '1', 'h*llo', '1', 'h\\llo', '1', '[a]', '1', 'a', '1', 'h-llo', '1', 'h^llo', '1'],
+  ...GLOBS.map((g) => ({ args: ['keys', g], sorted: true as const })),
   ['randomkey', 'x'], ['flushdb'], ['randomkey'], ['dbsize'], ['scan', '0'], ['keys', '*'],
   ['flushall', 'async'], ['flushall', 'sync'], ['flushall', 'foo'], ['flushdb', 'a', 'b'],
 ];
