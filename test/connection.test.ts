@@ -162,4 +162,44 @@ describe('connection commands', () => {
       admin.close();
     }
   });
+
+  test('MULTI/EXEC through both libraries; WATCH aborts EXEC when another client writes', async () => {
+    const io = await connectClient({ lib: 'ioredis', proto: 3 }, floe.port);
+    const nr = await connectClient({ lib: 'node-redis', proto: 2 }, floe.port);
+    const other = await RawClient.connect(floe.port);
+    try {
+      const r = io.ioredis;
+      const n = nr.nodeRedis;
+      assert.ok(r !== null && n !== null);
+      assert.deepEqual(await r.multi().set('tx:a', '1').incr('tx:a').get('tx:a').exec(), [[null, 'OK'], [null, 2], [null, '2']]);
+      assert.deepEqual(await n.multi().set('tx:b', '1').incrBy('tx:b', 5).get('tx:b').exec(), ['OK', 6, '6']);
+      // WATCH, then another client changes the key: EXEC answers null and runs nothing.
+      await r.watch('tx:a');
+      assert.equal(await other.text('SET', 'tx:a', 'changed'), '+OK');
+      assert.equal(await r.multi().set('tx:a', 'mine').exec(), null);
+      assert.equal(await r.get('tx:a'), 'changed');
+      // Without interference the watched transaction runs.
+      await r.watch('tx:a');
+      assert.deepEqual(await r.multi().set('tx:a', 'mine').exec(), [[null, 'OK']]);
+      // A queued command with an error aborts the whole transaction (EXECABORT).
+      assert.equal(await other.text('MULTI'), '+OK');
+      assert.equal(await other.text('SET', 'tx:c', 'x'), '+QUEUED');
+      assert.equal(await other.text('SET', 'tx:c'), "-ERR wrong number of arguments for 'set' command");
+      assert.equal(await other.text('EXEC'), '-EXECABORT Transaction discarded because of previous errors.');
+      assert.equal(await other.text('EXISTS', 'tx:c'), ':0');
+      // A runtime error inside EXEC does not roll back the others.
+      assert.equal(await other.text('MULTI'), '+OK');
+      await other.call('SET', 'tx:d', 'abc');
+      await other.call('INCR', 'tx:d');
+      await other.call('SET', 'tx:e', '1');
+      assert.equal(await other.text('EXEC'), '[+OK, -ERR value is not an integer or out of range, +OK]');
+      assert.equal(await other.text('MULTI'), '+OK');
+      assert.equal(await other.text('DISCARD'), '+OK');
+      assert.equal(await other.text('DISCARD'), '-ERR DISCARD without MULTI');
+    } finally {
+      await io.close();
+      await nr.close();
+      other.close();
+    }
+  });
 });
