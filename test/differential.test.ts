@@ -158,7 +158,7 @@ const MISC: Case[] = [
   ['config', 'set', 'maxmemory', 'abc'], ['config', 'get', 'maxmemory-policy'], ['config', 'get', 'nosuchparam'], ['config', 'get'],
   ['config', 'set', 'maxmemory-policy', 'allkeys-lru', 'maxmemory-policy', 'allkeys-lfu'],
   ['config', 'set', 'maxmemory-policy', 'allkeys-lru'], ['config', 'get', 'maxmemory-policy'], ['config', 'set', 'maxmemory-policy', 'noeviction'],
-  ['config', 'resetstat', 'x'],
+  ['config', 'resetstat', 'x'], ['config', 'set', 'save', ''],
   ['set', 'ok', 'v'], ['memory', 'usage', 'nokey'], ['memory', 'usage', 'ok', 'samples'], ['memory', 'usage', 'ok', 'samples', 'x'],
   ['memory', 'usage', 'ok', 'foo', '1'],
   ['object', 'freq', 'ok'], ['object', 'refcount', 'ok'], ['object', 'idletime', 'nokey'], ['object', 'encoding'], ['object', 'foo', 'ok'],

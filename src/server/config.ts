@@ -78,7 +78,7 @@ export const PARAMS: readonly Param[] = [
   { name: 'zset-max-listpack-entries', kind: 'int', default: 128, min: 0, max: I32, mutable: true, doc: 'most members of a sorted set in its compact encoding' },
   { name: 'zset-max-listpack-value', kind: 'memory', default: 64, mutable: true, doc: 'longest member (bytes) of a sorted set in its compact encoding' },
   { name: 'list-max-listpack-size', kind: 'int', default: -2, min: -5, max: I32, mutable: true, doc: 'list listpack limit: > 0 entries, -1..-5 size 4/8/16/32/64 KiB' },
-  { name: 'save', kind: 'string', default: '', mutable: false, doc: 'RDB snapshots (Floe does not write RDB files; always empty)' },
+  { name: 'save', kind: 'string', default: '', mutable: true, doc: 'RDB snapshot schedule: accepted for compatibility (tools set it to ""), never used; Floe persists through its Raft log' },
   { name: 'appendonly', kind: 'bool', default: 'no', mutable: false, doc: 'AOF (Floe persists through its Raft WAL instead; always no)' },
 ];
 
