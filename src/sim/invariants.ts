@@ -58,6 +58,8 @@ export class SafetyChecker {
   private committedMax = 0;
   private readonly appliedEntry = new Map<number, { term: number; hash: number; node: number }>();
   private readonly floors = new Map<number, NodeFloor>();
+  /** Entries applied during the current step, recorded as committed once the appliers' terms are known. */
+  private appliedThisStep: { node: number; index: number; term: number; hash: number }[] = [];
 
   /** A node booted (first start or restart) from a disk holding this hard state. */
   booted(node: CheckedNode, persistedTerm: number, persistedCommit: number, snapshotIndex: number): void {
@@ -103,6 +105,30 @@ export class SafetyChecker {
     else if (seen.term !== e.term || seen.hash !== hash) {
       throw new InvariantViolation('state machine safety', `node ${node.id} applied (${e.index}, term ${e.term}) but node ${seen.node} applied (${e.index}, term ${seen.term}) there`);
     }
+    // Applied means committed. Recorded here too, because a node may apply and compact an
+    // entry within one step, before the after-step scan could see it in its log. The term by
+    // which it was committed is the node's term, known at the end of the step (checkNode).
+    if (this.committedTerm[e.index] === undefined) this.appliedThisStep.push({ node: node.id, index: e.index, term: e.term, hash });
+  }
+
+  /** Entries applied by nodes not in `nodes` (crashed mid-step) stay only in the applied registry. */
+  private recordApplied(nodes: readonly CheckedNode[], statuses: readonly Status[]): void {
+    if (this.appliedThisStep.length === 0) return;
+    const terms = new Map<number, number>();
+    nodes.forEach((n, i) => terms.set(n.id, (statuses[i] as Status).term));
+    for (const a of this.appliedThisStep) {
+      const term = terms.get(a.node);
+      if (term !== undefined) this.recordCommitted(a.index, a.term, a.hash, term);
+    }
+    this.appliedThisStep = [];
+  }
+
+  private recordCommitted(index: number, term: number, hash: number, byTerm: number): void {
+    if (this.committedTerm[index] !== undefined) return;
+    this.committedTerm[index] = term;
+    this.committedHash[index] = hash;
+    this.committedBy[index] = byTerm;
+    this.committedMax = Math.max(this.committedMax, index);
   }
 
   restored(node: CheckedNode, s: Snapshot): void {
@@ -116,6 +142,7 @@ export class SafetyChecker {
   afterStep(nodes: readonly CheckedNode[]): void {
     const statuses = nodes.map((n) => n.status());
     nodes.forEach((n, i) => this.checkNode(n, statuses[i] as Status));
+    this.recordApplied(nodes, statuses);
     nodes.forEach((n, i) => this.discoverCommits(n, statuses[i] as Status, nodes, statuses));
   }
 
@@ -171,10 +198,7 @@ export class SafetyChecker {
         }
         continue;
       }
-      this.committedTerm[i] = e.term;
-      this.committedHash[i] = entryHash(e);
-      this.committedBy[i] = st.term;
-      this.committedMax = Math.max(this.committedMax, i);
+      this.recordCommitted(i, e.term, entryHash(e), st.term);
       nodes.forEach((other, j) => {
         const os = statuses[j] as Status;
         if (os.role === 'leader') this.checkLeaderAt(other, os, i);

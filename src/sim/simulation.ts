@@ -113,7 +113,9 @@ export class Simulation {
   private readonly diskRng: Xoshiro128;
   private readonly hooks: DriverHooks;
   /** The membership of the highest-index conf change any node applied (the newest committed one). */
-  latestConf: { index: number; conf: ConfState } | null = null;
+  latestConf: { index: number; conf: ConfState; members: number[] } | null = null;
+  /** The newest membership may have removed nodes that are not retired yet. */
+  private retirePending = false;
   private readonly joined = new Set<number>();
 
   constructor(opts: SimOptions) {
@@ -353,8 +355,10 @@ export class Simulation {
     if (confIndex === 0) return;
     if (this.latestConf !== null && confIndex <= this.latestConf.index) return;
     const conf = node.status().confState;
-    this.latestConf = { index: confIndex, conf };
-    for (const id of membersOf(conf)) this.joined.add(id);
+    const members = membersOf(conf);
+    this.latestConf = { index: confIndex, conf, members };
+    for (const id of members) this.joined.add(id);
+    this.retirePending = true;
   }
 
   /**
@@ -363,13 +367,14 @@ export class Simulation {
    */
   private retireRemoved(): void {
     const latest = this.latestConf;
-    if (latest === null) return;
-    const members = membersOf(latest.conf);
+    if (latest === null || !this.retirePending) return;
+    const members = latest.members;
     const settled = members.every((id) => {
       const n = this.nodes.get(id);
       return n !== undefined && n.alive && n.kv.appliedIndex >= latest.index;
     });
     if (!settled) return;
+    this.retirePending = false;
     for (const id of this.joined) {
       if (members.includes(id) || this.retired.has(id)) continue;
       this.retired.add(id);
@@ -475,7 +480,7 @@ export class Simulation {
 
   private members(): number[] {
     if (this.latestConf === null) return [...this.joined];
-    return membersOf(this.latestConf.conf);
+    return this.latestConf.members;
   }
 
   /** Every proposal in the leader's log is committed, and every member applied it. */
