@@ -124,12 +124,13 @@ export class SimNode {
     return i;
   }
 
-  /** Power loss: volatile state and unsynced writes are gone; requests in flight never answer. */
-  crash(): { lost: number; torn: boolean } {
+  /** Power loss: volatile state and unsynced writes are gone; requests in flight never answer.
+   * `diskRng` decides how much of the unsynced writes reached the disk. */
+  crash(diskRng: Random): { lost: number; torn: boolean } {
     this.alive = false;
     this.puts = new Map();
     this.reads = new Map();
-    return this.disk.crash(this.random);
+    return this.disk.crash(diskRng);
   }
 
   /** Boot from what the disk holds: the snapshot restores the state machine, the core replays the rest. */

@@ -380,7 +380,7 @@ export class Simulation {
       this.retired.add(id);
       const n = this.nodes.get(id);
       this.log(`retire n${id} (removed by the conf change at ${latest.index}, applied by every member)`);
-      if (n !== undefined && n.alive) n.crash();
+      if (n !== undefined && n.alive) n.crash(this.diskRng);
     }
   }
 
@@ -391,7 +391,7 @@ export class Simulation {
     // its last instant is visible to others: check it. Earlier in a Ready, its in-memory state
     // (say, a commit computed before its own log was durable) was never acted on.
     if (node.alive && (point === 'after-send' || point === 'after-ready')) this.checker.afterStep([adapter(node)]);
-    const loss = node.crash();
+    const loss = node.crash(this.diskRng);
     this.log(`crash n${node.id} at ${point}: lost ${loss.lost} unsynced records${loss.torn ? ' (last one torn)' : ''}`);
     // A node crashed right after voting comes back at once: the election it voted in is still on.
     const restartMsMax = point === 'after-ready' ? quickRestartMsMax : this.settings.restartMsMax;
