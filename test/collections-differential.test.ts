@@ -85,6 +85,10 @@ const LISTS: Case[] = [
   ['rpop', 'str', '2'], ['lindex', 'str', '0'], ['lset', 'str', '0', 'v'], ['linsert', 'str', 'before', 'a', 'b'], ['lrem', 'str', '0', 'a'],
   ['ltrim', 'str', '0', '1'], ['lpos', 'str', 'a'], ['lmove', 'str', 'dst', 'left', 'left'], ['lmove', 'dst', 'str', 'left', 'left'],
   ['rpoplpush', 'dst', 'str'], ['lmpop', '2', 'nokey', 'str', 'left'], ['blpop', 'str', '0'], ['blpop', 'nokey', 'str', '0'], ['lrange', 'dst', '0', '-1'],
+  ['rpush', 'huge', 'a', 'b', 'a'], ['lrange', 'huge', '0', '9223372036854775807'], ['lrange', 'huge', '-9223372036854775808', '1'],
+  ['lindex', 'huge', '9223372036854775807'], ['lpos', 'huge', 'a', 'maxlen', '9223372036854775807', 'count', '9223372036854775807'],
+  ['lrem', 'huge', '-9223372036854775808', 'nothere'], ['ltrim', 'huge', '-9223372036854775808', '9223372036854775807'], ['lrange', 'huge', '0', '-1'],
+  ['lpop', 'huge', '9223372036854775807'], ['lrange', 'huge', '0', '99999999999999999999'],
   ['type', 'dst'], ['rpush', 'empty', 'x'], ['lpop', 'empty'], ['exists', 'empty'], ['lpush'], ['lpush', 'k'],
 ];
 
@@ -173,6 +177,9 @@ const ZSETS: Case[] = [
   ['zrange', 'str', '0', '1'], ['zrangestore', 'dst', 'str', '0', '1'], ['zrank', 'str', 'a'], ['zrem', 'str', 'a'], ['zremrangebyrank', 'str', '0', '1'],
   ['zpopmin', 'str'], ['zmpop', '1', 'str', 'min'], ['bzpopmin', 'str', '0'], ['zrandmember', 'str'], ['zunion', '2', 'u1', 'str'], ['zinterstore', 'out', '1', 'str'],
   ['zscan', 'str', '0'], ['zlexcount', 'str', '-', '+'], ['zadd'], ['zadd', 'k', '1'],
+  ['zrange', 'u1', '0', '9223372036854775807'], ['zrange', 'u1', '-9223372036854775808', '-1', 'withscores'],
+  ['zrange', 'u1', '-inf', '+inf', 'byscore', 'limit', '1', '9223372036854775807'], ['zrangebyscore', 'u1', '-inf', '+inf', 'limit', '9223372036854775807', '1'],
+  ['zpopmin', 'single', '9223372036854775807'], S('spop', 'us', '9223372036854775807'), ['sintercard', '1', 'u1', 'limit', '9223372036854775807'],
   ['object', 'encoding', 'u1'], ['zadd', 'longm', '1', 'x'.repeat(65)], ['object', 'encoding', 'longm'],
 ];
 

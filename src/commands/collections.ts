@@ -8,7 +8,7 @@ import {
 import type { Entry } from '../store/keyspace.ts';
 import type { CollectionValue, ValueType } from '../store/types.ts';
 import { globMatch } from '../util/glob.ts';
-import { parseBigInt, parseInteger } from './args.ts';
+import { parseBigInt } from './args.ts';
 import { parseCursor, parseScanOptions } from './keys.ts';
 import { parseLongDouble } from './longdouble.ts';
 import type { ExecContext } from './types.ts';
@@ -19,6 +19,17 @@ import type { ExecContext } from './types.ts';
  * "value is out of range" rather than run out of memory.
  */
 export const RANDOM_COUNT_MAX = 10_000_000;
+
+/**
+ * A C long argument (the full 64-bit range, as Redis reads indexes and counts), clamped to
+ * ±2^53: beyond that every length and index in Floe behaves the same. Null when not an integer.
+ */
+export function parseLong(s: string): number | null {
+  const b = parseBigInt(s);
+  if (b === null) return null;
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(b > max ? max : b < -max ? -max : b);
+}
 
 /**
  * The entry at key when it holds a `type`, null when absent, or WRONGTYPE. Reads count a
@@ -63,7 +74,7 @@ export function store(ctx: ExecContext, key: string, v: CollectionValue): void {
  * (`zeroError` for numkeys ≤ 0, syntax error when fewer keys follow than announced).
  */
 export function parseNumKeys(args: string[], at: number, zeroError: string): number | ErrorReply {
-  const n = parseInteger(args[at] as string);
+  const n = parseLong(args[at] as string);
   if (n === null) return ERR_NOT_INTEGER;
   if (n <= 0) return err(zeroError);
   if (n > args.length - at - 1) return ERR_SYNTAX;
@@ -73,7 +84,7 @@ export function parseNumKeys(args: string[], at: number, zeroError: string): num
 /** Key positions of a numkeys command: numkeys at `at`, keys right after it. */
 export function numKeysPositions(at: number, offset = 0): (args: string[]) => number[] {
   return (args) => {
-    const n = parseInteger(args[at] ?? '');
+    const n = parseLong(args[at] ?? '');
     const out: number[] = [];
     if (offset > 0) out.push(offset);
     if (n === null || n <= 0) return out;

@@ -7,8 +7,7 @@ import { err, ERR_NOT_INTEGER, ERR_SYNTAX, ErrorReply, NULL_ARRAY, OK, type Repl
 import type { Entry } from '../store/keyspace.ts';
 import { encodingLimits } from '../store/limits.ts';
 import { ListValue } from '../store/list.ts';
-import { parseInteger } from './args.ts';
-import { checkType, commit, lookup, numKeysPositions, parseTimeoutMs } from './collections.ts';
+import { checkType, commit, lookup, numKeysPositions, parseLong, parseTimeoutMs } from './collections.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
 type End = 'left' | 'right';
@@ -29,7 +28,7 @@ function parseEnd(s: string): End | null {
 
 /** A long ≥ 0 (Redis's getPositiveLong), else `error` (also for non-integers). */
 function parsePositive(s: string, error: ErrorReply): number | ErrorReply {
-  const n = parseInteger(s);
+  const n = parseLong(s);
   return n === null || n < 0 ? error : n;
 }
 
@@ -87,8 +86,8 @@ function clampRange(start0: number, end0: number, len: number): [number, number]
 }
 
 function lrange(ctx: ExecContext, args: string[]): Reply {
-  const start = parseInteger(args[2] as string);
-  const end = parseInteger(args[3] as string);
+  const start = parseLong(args[2] as string);
+  const end = parseLong(args[3] as string);
   if (start === null || end === null) return ERR_NOT_INTEGER;
   const l = readList(ctx, args[1] as string);
   if (l === null || l instanceof ErrorReply) return l ?? [];
@@ -97,8 +96,8 @@ function lrange(ctx: ExecContext, args: string[]): Reply {
 }
 
 function ltrim(ctx: ExecContext, args: string[]): Reply {
-  const start = parseInteger(args[2] as string);
-  const end = parseInteger(args[3] as string);
+  const start = parseLong(args[2] as string);
+  const end = parseLong(args[3] as string);
   if (start === null || end === null) return ERR_NOT_INTEGER;
   const key = args[1] as string;
   const e = lookup(ctx, key, 'list', true);
@@ -115,7 +114,7 @@ function ltrim(ctx: ExecContext, args: string[]): Reply {
 function lindex(ctx: ExecContext, args: string[]): Reply {
   const l = readList(ctx, args[1] as string);
   if (l === null || l instanceof ErrorReply) return l;
-  const i0 = parseInteger(args[2] as string);
+  const i0 = parseLong(args[2] as string);
   if (i0 === null) return ERR_NOT_INTEGER;
   const i = i0 < 0 ? l.length + i0 : i0;
   return i >= 0 && i < l.length ? l.at(i) : null;
@@ -126,7 +125,7 @@ function lset(ctx: ExecContext, args: string[]): Reply {
   const e = lookup(ctx, key, 'list', true);
   if (e === null) return err('ERR no such key');
   if (e instanceof ErrorReply) return e;
-  const i0 = parseInteger(args[2] as string);
+  const i0 = parseLong(args[2] as string);
   if (i0 === null) return ERR_NOT_INTEGER;
   const l = e.v as ListValue;
   const i = i0 < 0 ? l.length + i0 : i0;
@@ -160,7 +159,7 @@ function linsert(ctx: ExecContext, args: string[]): Reply {
 }
 
 function lrem(ctx: ExecContext, args: string[]): Reply {
-  const count = parseInteger(args[2] as string);
+  const count = parseLong(args[2] as string);
   if (count === null) return ERR_NOT_INTEGER;
   const key = args[1] as string;
   const e = lookup(ctx, key, 'list', true);
@@ -194,7 +193,7 @@ function parseLposOptions(args: string[]): LposOptions | ErrorReply {
     const opt = (args[i] as string).toLowerCase();
     const more = i + 1 < args.length;
     if (opt === 'rank' && more) {
-      const r = parseInteger(args[++i] as string);
+      const r = parseLong(args[++i] as string);
       if (r === null) return ERR_NOT_INTEGER;
       if (r === 0) return err('ERR RANK can\'t be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list');
       o.rank = r;
@@ -305,7 +304,7 @@ function bpop(end: End) {
 
 /** LMPOP / BLMPOP arguments from numkeys at `at`: keys, end and count, or the error. */
 function parseMpop(args: string[], at: number): [string[], End, number] | ErrorReply {
-  const n = parseInteger(args[at] as string);
+  const n = parseLong(args[at] as string);
   if (n === null || n <= 0) return ERR_NUMKEYS;
   const whereAt = at + n + 1;
   if (whereAt >= args.length) return ERR_SYNTAX;
@@ -314,7 +313,7 @@ function parseMpop(args: string[], at: number): [string[], End, number] | ErrorR
   let count = -1;
   for (let i = whereAt + 1; i < args.length; i++) {
     if (count === -1 && (args[i] as string).toLowerCase() === 'count' && i + 1 < args.length) {
-      const c = parseInteger(args[++i] as string);
+      const c = parseLong(args[++i] as string);
       if (c === null || c <= 0) return ERR_COUNT;
       count = c;
     } else return ERR_SYNTAX;

@@ -5,9 +5,8 @@
 import { err, ERR_SYNTAX, ErrorReply, SetReply, type Reply } from '../protocol/reply.ts';
 import { encodingLimits } from '../store/limits.ts';
 import { SetValue } from '../store/set.ts';
-import { parseInteger } from './args.ts';
 import {
-  checkType, commit, emptyScan, lookup, numKeysPositions, parseRandomCount, randomIndexes, scanCollection, scanCursor, store,
+  checkType, commit, emptyScan, lookup, numKeysPositions, parseLong, parseRandomCount, randomIndexes, scanCollection, scanCursor, store,
 } from './collections.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
@@ -76,7 +75,7 @@ function spop(ctx: ExecContext, args: string[]): Reply {
     commit(ctx, key, e, s);
     return m;
   }
-  const n = parseInteger(args[2] as string);
+  const n = parseLong(args[2] as string);
   if (n === null || n < 0) return err('ERR value is out of range, must be positive');
   const e = lookup(ctx, key, 'set', true);
   if (e === null || e instanceof ErrorReply) return e ?? new SetReply([]);
@@ -190,13 +189,13 @@ function algebra(op: 'inter' | 'union' | 'diff', storing: boolean) {
 }
 
 function sintercard(ctx: ExecContext, args: string[]): Reply {
-  const n = parseInteger(args[1] as string);
+  const n = parseLong(args[1] as string);
   if (n === null || n <= 0) return err('ERR numkeys should be greater than 0');
   if (n > args.length - 2) return err('ERR Number of keys can\'t be greater than number of args');
   let limit = 0;
   for (let i = 2 + n; i < args.length; i++) {
     if ((args[i] as string).toLowerCase() === 'limit' && i + 1 < args.length) {
-      const l = parseInteger(args[++i] as string);
+      const l = parseLong(args[++i] as string);
       if (l === null || l < 0) return err('ERR LIMIT can\'t be negative');
       limit = l;
     } else return ERR_SYNTAX;

@@ -11,9 +11,8 @@ import type { Entry } from '../store/keyspace.ts';
 import { encodingLimits } from '../store/limits.ts';
 import { SetValue } from '../store/set.ts';
 import { ZSetValue } from '../store/zset.ts';
-import { parseInteger } from './args.ts';
 import {
-  commit, emptyScan, lookup, numKeysPositions, parseRandomCount, parseTimeoutMs, randomIndexes, scanCollection, scanCursor, store,
+  commit, emptyScan, lookup, numKeysPositions, parseLong, parseRandomCount, parseTimeoutMs, randomIndexes, scanCollection, scanCursor, store,
 } from './collections.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 import {
@@ -198,8 +197,8 @@ function parseRangeOptions(args: string[], from: number, fixed: { type?: RangeTy
     const o = (args[i] as string).toLowerCase();
     if (!storing && o === 'withscores') withScores = true;
     else if (o === 'limit' && i + 2 < args.length) {
-      const a = parseInteger(args[i + 1] as string);
-      const b = parseInteger(args[i + 2] as string);
+      const a = parseLong(args[i + 1] as string);
+      const b = parseLong(args[i + 2] as string);
       if (a === null || b === null) return ERR_NOT_INTEGER;
       offset = a;
       count = b;
@@ -233,8 +232,8 @@ function runRange(z: ZSetValue, spec: RangeSpec, bounds: [number, number] | Scor
 /** Parses the range arguments (min/max swapped for reversed score and lex ranges). */
 function parseBounds(spec: RangeSpec, a: string, b: string): [number, number] | ScoreRange | LexRange | ErrorReply {
   if (spec.type === 'rank') {
-    const s = parseInteger(a);
-    const e = parseInteger(b);
+    const s = parseLong(a);
+    const e = parseLong(b);
     return s === null || e === null ? ERR_NOT_INTEGER : [s, e];
   }
   const [min, max] = spec.reverse ? [b, a] : [a, b];
@@ -368,7 +367,7 @@ function zpop(max: boolean) {
     if (args.length > 3) return ERR_SYNTAX;
     let count = 1;
     if (args.length === 3) {
-      const c = parseInteger(args[2] as string);
+      const c = parseLong(args[2] as string);
       if (c === null || c < 0) return err('ERR value is out of range, must be positive');
       if (c === 0) return [];
       count = c;
@@ -387,7 +386,7 @@ function bzpop(max: boolean) {
 
 /** ZMPOP / BZMPOP arguments from numkeys at `at`: keys, MAX?, count. */
 function parseZmpop(args: string[], at: number): [string[], boolean, number] | ErrorReply {
-  const n = parseInteger(args[at] as string);
+  const n = parseLong(args[at] as string);
   if (n === null || n <= 0) return err('ERR numkeys should be greater than 0');
   const whereAt = at + n + 1;
   if (whereAt >= args.length) return ERR_SYNTAX;
@@ -396,7 +395,7 @@ function parseZmpop(args: string[], at: number): [string[], boolean, number] | E
   let count = -1;
   for (let i = whereAt + 1; i < args.length; i++) {
     if (count === -1 && (args[i] as string).toLowerCase() === 'count' && i + 1 < args.length) {
-      const c = parseInteger(args[++i] as string);
+      const c = parseLong(args[++i] as string);
       if (c === null || c <= 0) return err('ERR count should be greater than 0');
       count = c;
     } else return ERR_SYNTAX;
@@ -497,7 +496,7 @@ function readSources(ctx: ExecContext, keys: string[], write: boolean): Source[]
 
 /** Parses numkeys, keys and options of ZUNION/ZINTER/ZDIFF[STORE] and ZINTERCARD. */
 function parseAlgebra(ctx: ExecContext, args: string[], at: number, op: SetOp, mode: 'plain' | 'store' | 'card'): AlgebraArgs | ErrorReply {
-  const n = parseInteger(args[at] as string);
+  const n = parseLong(args[at] as string);
   if (n === null) return ERR_NOT_INTEGER;
   const name = (args[0] as string).toLowerCase();
   if (n < 1) return err(`ERR at least 1 input key is needed for '${name}' command`);
@@ -524,7 +523,7 @@ function parseAlgebra(ctx: ExecContext, args: string[], at: number, op: SetOp, m
       a.withScores = true;
       j += 1;
     } else if (mode === 'card' && o === 'limit' && left >= 2) {
-      const l = parseInteger(args[j + 1] as string);
+      const l = parseLong(args[j + 1] as string);
       if (l === null || l < 0) return err('ERR LIMIT can\'t be negative');
       a.limit = l;
       j += 2;
