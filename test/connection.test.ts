@@ -123,6 +123,8 @@ describe('connection commands', () => {
     const b = await RawClient.connect(floe.port);
     const d = await RawClient.connect(floe.port);
     try {
+      // A round trip first: a connection the server has not accepted yet cannot be killed.
+      assert.equal(await d.text('PING'), '+PONG');
       const bId = await b.text('client', 'id');
       assert.equal(await a.text('client', 'kill', 'id', bId.slice(1)), ':1');
       await b.waitClosed();
@@ -132,6 +134,7 @@ describe('connection commands', () => {
       const aId = (await a.text('client', 'id')).slice(1);
       assert.equal(await a.text('client', 'kill', 'id', aId), ':0'); // SKIPME yes by default
       const e = await RawClient.connect(floe.port);
+      assert.equal(await e.text('PING'), '+PONG');
       const eAddr = `127.0.0.1:${e.socket.localPort}`;
       assert.equal(await a.text('client', 'kill', 'addr', eAddr, 'skipme', 'yes'), ':1');
       await e.waitClosed();
