@@ -241,7 +241,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     session.lastCommand = spec.name;
     const nowMs = Date.now();
     const routing = this.routingLayer;
-    if (routing !== null && routing.mustForward(session, spec)) return routing.forward(session, spec, args);
+    const routed = routing?.route(session, spec, args);
+    if (routed !== undefined) return routed;
     if (session.multi !== null && !TX_CONTROL.has(spec.name)) {
       if ((spec.flags & F.NO_MULTI) !== 0) return this.refuse(session, err('ERR Command not allowed inside a transaction'));
       const room = routing !== null ? this.makeRoomReplicated() : this.makeRoom(nowMs);

@@ -23,8 +23,13 @@ const REMOTE_IDLE_MS = 10 * 60 * 1000; // state of a remote client idle this lon
 const CLUSTERDOWN = err('CLUSTERDOWN The cluster is down');
 const BLOCKED_RECHECK_MS = 1000; // a blocked pop on the leader re-runs at least this often
 const ERR_LEADER_LOST = err('TRYAGAIN the leader changed while the command was forwarded; a write may or may not have been applied');
-const FORWARD_TIMEOUT_MIN_MS = 30_000;
-const REJOIN_TIMEOUT_MS = 120_000; // a member that lost its log must be back as a voter within this // a forwarded command's reply is awaited at least this long
+const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited at least this long
+const REJOIN_TIMEOUT_MS = 120_000; // a member that lost its log must be back as a voter within this
+const ADMIN_TIMEOUT_MS = 5000; // an admin forward (drop a client's state) is given up after this
+/** Commands that open, extend or end a transaction (MULTI queue or WATCHed keys). */
+const TX_COMMANDS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+const ERR_TX_LEADER_CHANGED = err('TRYAGAIN the leader changed inside MULTI; the transaction will be discarded at EXEC');
+const ERR_EXECABORT_LEADER = err('EXECABORT Transaction discarded because the leader changed while it was open.');
 
 /** What routing needs from the node. */
 export interface RoutingHost {
@@ -65,12 +70,26 @@ export class RemoteClient extends ClientState {
   }
 }
 
+/** Where a follower's client's forwarded MULTI/WATCH state lives, and whether it was lost. */
+interface TxHolder {
+  /** The leader the state was forwarded to (this node's id once it leads itself). */
+  leader: NodeId;
+  /** A MULTI was forwarded and no EXEC/DISCARD yet. */
+  multi: boolean;
+  /** The leader changed with MULTI open: queued commands are refused, EXEC aborts. */
+  multiLost: boolean;
+  /** The leader changed with keys WATCHed: EXEC answers nil. */
+  watchLost: boolean;
+}
+
 export class ReplicatedRouting {
   private readonly repl: Replication;
   private readonly host: RoutingHost;
   private readonly remotes = new Map<string, RemoteClient>();
   /** Local clients that have state on the leader (closing them tells the leader). */
   private readonly forwarded = new Map<number, NodeId>();
+  /** Local clients whose MULTI or WATCH was forwarded: where that state lives (see route). */
+  private readonly txHolder = new Map<number, TxHolder>();
   /** Blocked writes waiting for a key to change (woken from apply on this leader). */
   private readonly keyWaiters = new Map<string, Set<() => void>>();
 
@@ -80,15 +99,98 @@ export class ReplicatedRouting {
     repl.clusterWaitMs = () => host.clusterWaitMs();
   }
 
+  /**
+   * The first routing step for every command of a client of this node: undefined to run it here
+   * (as leader, or a local stale read), else its reply — forwarded to the leader, or refused
+   * because the transaction it belongs to was left behind on a former leader.
+   *
+   * A transaction's state lives on one node: here, when it was opened while this node led
+   * (client.multi / client.watched; EXEC refuses if this node no longer leads), or on the
+   * leader its MULTI or WATCH was forwarded to (txHolder). When that is no longer the leader,
+   * the state is gone: an open MULTI refuses its queued commands and EXEC aborts; WATCHed keys
+   * count as touched, so EXEC answers nil. Nothing of a transaction runs outside it.
+   */
+  route(client: ClientState, spec: CommandSpec, args: string[]): Reply | Promise<Reply> | undefined {
+    if (client instanceof RemoteClient) return undefined; // runs here as is; never re-forwarded
+    const name = spec.name.split('|')[0] as string;
+    const tx = this.txHolder.get(client.id);
+    if (tx !== undefined) {
+      const target = this.repl.isLeader ? this.repl.self.id : this.repl.leader;
+      const settled = this.txAfterLeaderChange(client, tx, name, target);
+      if (settled !== undefined) return settled;
+    }
+    if (name === 'reset' && tx !== undefined) this.dropTx(client);
+    // Opened here: the queue and the WATCHed keys stay here, whoever leads now.
+    if (client.multi !== null || (client.watched.size > 0 && TX_COMMANDS.has(name))) return undefined;
+    return this.mustForward(client, spec) ? this.forward(client, spec, args) : undefined;
+  }
+
+  /** The reply that settles a command of a transaction left on a former leader, or undefined to go on. */
+  private txAfterLeaderChange(client: ClientState, tx: TxHolder, name: string, target: NodeId): Reply | undefined {
+    if (target !== tx.leader && target !== 0) {
+      if (tx.leader !== this.repl.self.id) this.dropRemoteState(tx.leader, client.id);
+      tx.leader = target;
+      if (tx.multi) tx.multiLost = true;
+      else tx.watchLost = true;
+    }
+    if (tx.multiLost) {
+      if (name === 'exec' || name === 'discard' || name === 'reset') {
+        this.txHolder.delete(client.id);
+        if (name === 'exec') return ERR_EXECABORT_LEADER;
+        return name === 'discard' ? 'OK' : undefined;
+      }
+      return ERR_TX_LEADER_CHANGED;
+    }
+    if (tx.watchLost && name === 'exec') {
+      // As if a WATCHed key had changed: the transaction does not run.
+      this.dropTx(client);
+      if (client.multi !== null) {
+        client.multi = null;
+        this.host.unwatchAll(client);
+        return NULL_ARRAY;
+      }
+      return tx.multi ? NULL_ARRAY : err('ERR EXEC without MULTI');
+    }
+    return undefined;
+  }
+
+  /** Forgets a client's forwarded transaction and asks its holder to drop it. */
+  private dropTx(client: ClientState): void {
+    const tx = this.txHolder.get(client.id);
+    if (tx === undefined) return;
+    this.txHolder.delete(client.id);
+    if (tx.leader !== this.repl.self.id && tx.leader !== 0) this.dropRemoteState(tx.leader, client.id);
+  }
+
+  private dropRemoteState(holder: NodeId, clientId: number): void {
+    this.repl.bus.forward(holder, 1, 'admin', ['close', String(clientId)], ADMIN_TIMEOUT_MS).catch(() => {});
+  }
+
+  /** Remembers where a forwarded transaction command leaves the client's state. */
+  private noteTx(client: ClientState, name: string, leader: NodeId): void {
+    if (!TX_COMMANDS.has(name)) return;
+    let tx = this.txHolder.get(client.id);
+    if (name === 'exec' || name === 'discard' || (name === 'unwatch' && tx?.multi !== true)) {
+      this.txHolder.delete(client.id);
+      return;
+    }
+    if (tx === undefined) {
+      tx = { leader, multi: false, multiLost: false, watchLost: false };
+      this.txHolder.set(client.id, tx);
+    }
+    tx.leader = leader;
+    if (name === 'multi') tx.multi = true;
+  }
+
   /** Whether this command must leave this node (follower, not a local stale read). */
-  mustForward(client: ClientState, spec: CommandSpec): boolean {
+  private mustForward(client: ClientState, spec: CommandSpec): boolean {
     if (this.repl.isLeader) return false;
     if (client instanceof RemoteClient) return false; // refused later with TRYAGAIN, never re-forwarded
     if ((spec.flags & F.LOCAL) !== 0 && !FOLLOW_TO_LEADER.has(spec.name.split('|')[0] as string)) return false;
     return !(client.readonlyReplicaReads && (spec.flags & F.READONLY) !== 0 && client.multi === null);
   }
 
-  async forward(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
+  private async forward(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
     if (this.repl.leader === 0) await this.repl.waitForLeader(this.host.clusterWaitMs());
     const leader = this.repl.leader;
     const peer = this.repl.peerById(leader);
@@ -103,6 +205,13 @@ export class ReplicatedRouting {
       const slot = keys.length > 0 ? keySlot(args[keys[0] as number] as string) : 0;
       return err(`MOVED ${slot} ${peer.host}:${peer.port}`);
     }
+    const tx = this.txHolder.get(client.id);
+    if (tx !== undefined) {
+      // The leader may have changed while this command waited for one.
+      const settled = this.txAfterLeaderChange(client, tx, spec.name.split('|')[0] as string, leader);
+      if (settled !== undefined) return settled;
+    }
+    this.noteTx(client, spec.name.split('|')[0] as string, leader);
     this.forwarded.set(client.id, leader);
     const kind = (spec.flags & F.WRITE) !== 0 ? 'write' : 'read';
     const timeoutMs = Math.max(FORWARD_TIMEOUT_MIN_MS, this.host.clusterWaitMs());
@@ -125,6 +234,7 @@ export class ReplicatedRouting {
 
   /** A client of this node closed: the leader drops the state it kept for it. */
   closed(client: ClientState): void {
+    this.txHolder.delete(client.id);
     const leader = this.forwarded.get(client.id);
     if (leader === undefined) return;
     this.forwarded.delete(client.id);
