@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFloe, type FloeProcess } from './helpers/server.ts';
 import { CLIENT_KINDS, connectClient, expectReply, label, normalize } from './helpers/clients.ts';
@@ -269,5 +269,25 @@ describe('server commands', () => {
     assert.match(mem.stdout, /strings with \d+ bytes/);
     const info = await run(cli, ['-p', p, 'info', 'server'], opts);
     assert.match(info.stdout, /redis_version:7\.2\.0/);
+  });
+
+  test('interactive redis-cli starts cleanly (its COMMAND DOCS help load included)', { skip: redisCliPath() === null || spawnSync('sh', ['-c', 'command -v script']).status !== 0 ? 'redis-cli or script(1) is not installed' : false }, async () => {
+    const cli = redisCliPath() as string;
+    const admin = await RawClient.connect(floe.port);
+    try {
+      const errorsBefore = Number(/total_error_replies:(\d+)/.exec(bulkText(await admin.call('INFO', 'stats')))?.[1]);
+      // script(1) gives redis-cli a terminal, so it runs its interactive loop (TERM=dumb keeps
+      // linenoise from querying the cursor position).
+      const out = await new Promise<string>((resolve, reject) => {
+        const child = execFile('script', ['-qec', `TERM=dumb ${cli} -p ${floe.port}`, '/dev/null'], { timeout: 15_000 }, (e, stdout) => (e !== null ? reject(e) : resolve(stdout)));
+        child.stdin?.end('set cli:tty hello\rget cli:tty\rquit\r');
+      });
+      assert.match(out, /127\.0\.0\.1:\d+> OK/);
+      assert.match(out, /"hello"/);
+      const errorsAfter = Number(/total_error_replies:(\d+)/.exec(bulkText(await admin.call('INFO', 'stats')))?.[1]);
+      assert.equal(errorsAfter, errorsBefore, 'redis-cli got an error reply while starting');
+    } finally {
+      admin.close();
+    }
   });
 });
