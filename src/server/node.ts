@@ -383,8 +383,11 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     await repl.start();
   }
 
-  /** Applies one log entry on this replica; deterministic: time and randomness come from the entry. */
-  private applyEntry(entry: StoreEntry, index: number): Reply[] {
+  /**
+   * Applies one log entry on this replica; deterministic: time and randomness come from the
+   * entry. Public so that the determinism test can apply one log to two fresh nodes.
+   */
+  applyEntry(entry: StoreEntry, index: number): Reply[] {
     const ctx = this.ctx;
     ctx.nowMs = entry.timeMs;
     ctx.random = new Xoshiro128(index);
