@@ -47,7 +47,9 @@ describe('expiry', () => {
     for (let i = 0; i < 100; i++) p.set(`long:${i}`, 'v', 'EX', 1000);
     for (let i = 0; i < 100; i++) p.set(`none:${i}`, 'v');
     await p.exec();
-    assert.equal(await r.dbsize(), n + 200);
+    // On a slow machine some keys may already be gone; every key is either here or counted.
+    const expiredSoFar = Number(await infoField(r, 'stats', 'expired_keys'));
+    assert.equal(await r.dbsize() + expiredSoFar, n + 200);
     // No command reads the short keys: only the active cycle can remove them.
     await waitFor('the active expire cycle to remove every expired key', async () => (await r.dbsize()) === 200);
     assert.equal(await infoField(r, 'stats', 'expired_keys'), String(n));
