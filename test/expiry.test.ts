@@ -83,16 +83,14 @@ describe('expiry', () => {
 
   test('PERSIST, SET and GETEX PERSIST cancel an expiry; SET KEEPTTL and APPEND keep it', async () => {
     await r.flushall();
-    await r.set('p1', 'v', 'PX', 150);
-    await r.set('p2', 'v', 'PX', 150);
-    await r.set('p3', 'v', 'PX', 150);
-    await r.set('k1', 'v', 'PX', 150);
-    await r.set('k2', 'v', 'PX', 150);
-    assert.equal(await r.persist('p1'), 1);
-    assert.equal(await r.set('p2', 'w'), 'OK');
-    assert.equal(await r.getex('p3', 'PERSIST'), 'v');
-    assert.equal(await r.set('k1', 'w', 'KEEPTTL'), 'OK');
-    assert.equal(await r.append('k2', 'w'), 2);
+    // One MULTI: every command runs at the same instant, so the short TTLs cannot run out
+    // between setting and changing them, however slow the machine.
+    const res = await r.multi()
+      .set('p1', 'v', 'PX', 150).set('p2', 'v', 'PX', 150).set('p3', 'v', 'PX', 150)
+      .set('k1', 'v', 'PX', 150).set('k2', 'v', 'PX', 150)
+      .persist('p1').set('p2', 'w').getex('p3', 'PERSIST').set('k1', 'w', 'KEEPTTL').append('k2', 'w')
+      .exec();
+    assert.deepEqual(res?.slice(5), [[null, 1], [null, 'OK'], [null, 'v'], [null, 'OK'], [null, 2]]);
     await waitFor('the kept expiries to fire', async () => (await r.exists('k1', 'k2')) === 0);
     assert.equal(await r.exists('p1', 'p2', 'p3'), 3);
     assert.equal(await r.ttl('p1'), -1);
@@ -106,12 +104,15 @@ describe('expiry', () => {
         const n = c.nodeRedis;
         assert.ok(n !== null);
         await n.set(`nr${proto}`, 'v', { expiration: { type: 'PX', value: 100 } });
-        await n.set(`src${proto}`, 'v');
-        assert.equal(await n.pExpire(`src${proto}`, 100), 1);
-        assert.equal(await n.rename(`src${proto}`, `dst${proto}`), 'OK');
-        assert.equal(Number(await n.copy(`dst${proto}`, `copy${proto}`)), 1);
-        const pttl = await n.pTTL(`copy${proto}`);
-        assert.ok(pttl > 0 && pttl <= 100, `COPY keeps the TTL: ${pttl}`);
+        // Atomically, so the 200 ms cannot run out half-way on a slow machine.
+        const res = await n.multi()
+          .set(`src${proto}`, 'v').pExpire(`src${proto}`, 200).rename(`src${proto}`, `dst${proto}`)
+          .copy(`dst${proto}`, `copy${proto}`).pTTL(`copy${proto}`).pTTL(`dst${proto}`)
+          .exec();
+        assert.deepEqual(res.slice(0, 3), ['OK', 1, 'OK']);
+        assert.equal(Number(res[3]), 1);
+        assert.equal(res[4], 200, 'COPY keeps the TTL');
+        assert.equal(res[5], 200, 'RENAME keeps the TTL');
       } finally {
         await c.close();
       }

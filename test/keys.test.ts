@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFloe, type FloeProcess } from './helpers/server.ts';
-import { CLIENT_KINDS, connectClient, expectReply, label, normalize, type Expected } from './helpers/clients.ts';
+import { CLIENT_KINDS, connectClient, expectReply, label, normalize, ttlAbout, type Expected } from './helpers/clients.ts';
 import { Xoshiro128 } from '../src/util/prng.ts';
 
 const ARITY = (name: string) => ({ error: new RegExp(`^ERR wrong number of arguments for '${name}' command$`) });
@@ -19,19 +19,19 @@ const STEPS: Step[] = [
   [['set', 's', 'v'], 'OK'], [['type', 's'], 'string'], [['type', 'nokey'], 'none'],
   [['rename', 's', 't'], 'OK'], [['exists', 's'], 0], [['get', 't'], 'v'], [['rename', 'nokey', 'x'], { error: /^ERR no such key$/ }],
   [['set', 'u', 'x'], 'OK'], [['renamenx', 't', 'u'], 0], [['renamenx', 't', 'w'], 1], [['get', 'w'], 'v'],
-  [['setex', 'tt', 100, 'v'], 'OK'], [['rename', 'tt', 'tt2'], 'OK'], [['ttl', 'tt2'], 100],
+  [['setex', 'tt', 100, 'v'], 'OK'], [['rename', 'tt', 'tt2'], 'OK'], [['ttl', 'tt2'], ttlAbout(100)],
   [['copy', 'w', 'w2'], 1], [['copy', 'w', 'w2'], 0], [['copy', 'u', 'w2', 'REPLACE'], 1], [['get', 'w2'], 'x'],
-  [['copy', 'tt2', 'tt3'], 1], [['ttl', 'tt3'], 100], [['copy', 'w', 'w', 'REPLACE'], { error: /^ERR source and destination objects are the same$/ }],
+  [['copy', 'tt2', 'tt3'], 1], [['ttl', 'tt3'], ttlAbout(100)], [['copy', 'w', 'w', 'REPLACE'], { error: /^ERR source and destination objects are the same$/ }],
   [['copy', 'nokey', 'x'], 0],
   [['touch', 'w', 'u', 'nokey'], 2],
   // TTL -1 (no expiry) and -2 (no key), and every EXPIRE variant and option.
   [['ttl', 'w'], -1], [['pttl', 'w'], -1], [['ttl', 'nokey'], -2], [['pttl', 'nokey'], -2],
   [['expiretime', 'w'], -1], [['pexpiretime', 'nokey'], -2],
-  [['expire', 'w', 100], 1], [['ttl', 'w'], 100], [['expire', 'w', 200, 'NX'], 0], [['expire', 'w', 200, 'XX'], 1], [['ttl', 'w'], 200],
-  [['expire', 'w', 100, 'GT'], 0], [['expire', 'w', 300, 'GT'], 1], [['expire', 'w', 400, 'LT'], 0], [['expire', 'w', 150, 'LT'], 1], [['ttl', 'w'], 150],
+  [['expire', 'w', 100], 1], [['ttl', 'w'], ttlAbout(100)], [['expire', 'w', 200, 'NX'], 0], [['expire', 'w', 200, 'XX'], 1], [['ttl', 'w'], ttlAbout(200)],
+  [['expire', 'w', 100, 'GT'], 0], [['expire', 'w', 300, 'GT'], 1], [['expire', 'w', 400, 'LT'], 0], [['expire', 'w', 150, 'LT'], 1], [['ttl', 'w'], ttlAbout(150)],
   [['persist', 'w'], 1], [['persist', 'w'], 0], [['persist', 'nokey'], 0], [['expire', 'w', 10, 'XX'], 0], [['expire', 'w', 10, 'GT'], 0],
-  [['expire', 'w', 10, 'LT'], 1], [['ttl', 'w'], 10],
-  [['pexpire', 'w', 50000], 1], [['ttl', 'w'], 50], [['expireat', 'w', FAR_S], 1], [['expiretime', 'w'], FAR_S],
+  [['expire', 'w', 10, 'LT'], 1], [['ttl', 'w'], ttlAbout(10)],
+  [['pexpire', 'w', 50000], 1], [['ttl', 'w'], ttlAbout(50)], [['expireat', 'w', FAR_S], 1], [['expiretime', 'w'], FAR_S],
   [['pexpireat', 'w', FAR_S * 1000 + 7], 1], [['pexpiretime', 'w'], FAR_S * 1000 + 7], [['expiretime', 'w'], FAR_S],
   [['expire', 'w', 10, 'NX', 'XX'], { error: /^ERR NX and XX, GT or LT options at the same time are not compatible$/ }],
   [['expire', 'w', 10, 'GT', 'LT'], { error: /^ERR GT and LT options at the same time are not compatible$/ }],

@@ -92,10 +92,19 @@ export function normalize(v: unknown): unknown {
   return v;
 }
 
-export type Expected = unknown | { error: RegExp };
+export type Expected = unknown | { error: RegExp } | { between: [number, number] };
 
 function isErrorExpectation(e: unknown): e is { error: RegExp } {
   return e !== null && typeof e === 'object' && 'error' in e && (e as { error: unknown }).error instanceof RegExp;
+}
+
+function isRangeExpectation(e: unknown): e is { between: [number, number] } {
+  return e !== null && typeof e === 'object' && 'between' in e;
+}
+
+/** A TTL in seconds just read back: n, or n - 1 if a second boundary passed in between. */
+export function ttlAbout(n: number): { between: [number, number] } {
+  return { between: [n - 1, n] };
 }
 
 /** Sends args and checks the reply (deep-equal after normalize) or the error message. */
@@ -110,5 +119,10 @@ export async function expectReply(c: TestClient, args: (string | number)[], expe
     return;
   }
   const got = normalize(await c.send(...args));
+  if (isRangeExpectation(expected)) {
+    const [lo, hi] = expected.between;
+    assert.ok(typeof got === 'number' && got >= lo && got <= hi, `${what}: ${String(got)} not in [${lo}, ${hi}]`);
+    return;
+  }
   assert.deepEqual(got, expected, what);
 }
