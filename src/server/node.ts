@@ -34,6 +34,8 @@ import { clusterCommands, type ClusterHost } from './cluster-commands.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { setEncodingLimits } from '../store/limits.ts';
 
+const ERR_LOADING = err('LOADING Floe is loading the dataset in memory');
+
 interface Stats {
   connectionsReceived: number;
   commandsProcessed: number;
@@ -239,6 +241,9 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     if (spec instanceof ErrorReply) return this.refuse(session, spec);
     if (!session.authenticated && (spec.flags & F.NOAUTH) === 0) return this.refuse(session, ERR_NOAUTH);
     session.lastCommand = spec.name;
+    // Until the replica has loaded its snapshot and log, only connection and server-info
+    // commands are served; the rest get Redis's -LOADING, which clients wait out.
+    if (this.loading() && (spec.flags & (F.LOADING | F.NOAUTH)) === 0 && spec.group !== 'connection') return this.refuse(session, ERR_LOADING);
     const nowMs = Date.now();
     const routing = this.routingLayer;
     const routed = routing?.route(session, spec, args);
@@ -486,6 +491,11 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
   }
 
+  /** Replicated, and the replica is still loading its snapshot and log (or joining the bus). */
+  private loading(): boolean {
+    return this.repl !== null && !this.repl.started;
+  }
+
   get replication(): Replication | null {
     return this.repl;
   }
@@ -597,7 +607,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
           ['mem_allocator', 'v8']];
       }
       case 'persistence':
-        return [['loading', 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0],
+        return [['loading', this.loading() ? 1 : 0], ['async_loading', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0],
           ['aof_enabled', 0], ['aof_rewrite_in_progress', 0]];
       case 'stats': {
         const ks = this.db.stats;
@@ -607,8 +617,10 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
           ['keyspace_hits', ks.keyspaceHits], ['keyspace_misses', ks.keyspaceMisses], ['total_error_replies', st.errorReplies]];
       }
       case 'replication':
+        if (this.loading()) return [['role', 'slave'], ['master_link_status', 'down'], ['connected_slaves', 0]];
         return this.repl === null ? [['role', 'master'], ['connected_slaves', 0]] : replicationInfo(this.repl);
       case 'raft':
+        if (this.loading()) return [['raft_role', 'loading']];
         return this.repl === null ? null : raftInfo(this.repl);
       case 'cpu': {
         const u = process.cpuUsage();

@@ -73,6 +73,8 @@ export class Replication {
   private snapshotting = false;
   private lastEntryTimeMs = 0;
   leader: NodeId = 0;
+  /** start() has finished: storage loaded, bus listening, the core ticking. */
+  started = false;
   /** The hard state last made durable (early sends need term and vote on disk). */
   private durableHard = { term: 0, vote: 0, commit: 0 };
   isLeader = false;
@@ -139,6 +141,7 @@ export class Replication {
     await this.bus.start();
     this.tickedUntilMs = performance.now();
     this.tickTimer = setInterval(() => this.tick(), o.tickMs);
+    this.started = true;
     this.wake();
   }
 
