@@ -122,7 +122,10 @@ function runMany(a: Args): number {
     const r = runSimulation({ seed, steps: a.steps, nodes: a.nodes, mutant: a.mutant });
     events += r.events;
     done++;
-    if (r.linearizability === 'unknown') unknown++;
+    if (r.linearizability === 'unknown') {
+      unknown++;
+      process.stdout.write(`note: seed ${seed}: the linearizability check spent its step budget (unknown); replay: ${replayCommand(seed, a)}\n`);
+    }
     if (r.ok) continue;
     failures++;
     firstFailure ??= done;
