@@ -442,6 +442,16 @@ function zrandmember(ctx: ExecContext, args: string[]): Reply {
       members.push(m);
       scores.push(s);
     }
+  } else if (count * 3 <= size && z.encoding() !== 'listpack') {
+    // A few members of a large set: draw until enough distinct ones (O(count), like Redis).
+    const seen = new Set<string>();
+    while (members.length < count) {
+      const [m, s] = z.random(ctx.random);
+      if (seen.has(m)) continue;
+      seen.add(m);
+      members.push(m);
+      scores.push(s);
+    }
   } else {
     const all: RangeResult = { members: [], scores: [] };
     z.decodeTo(all.members, all.scores);
