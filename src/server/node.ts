@@ -79,6 +79,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
   private policy: EvictionPolicy = 'noeviction';
   private samples = 5;
   private slowerThanUs = 0;
+  /** client-output-buffer-limit, parsed once per change (read on every flush). */
+  private outputLimitsCached = { hardBytes: 0, softBytes: 0, softSeconds: 0 };
   private password = '';
 
   constructor(config: Config) {
@@ -118,6 +120,8 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     this.db.lfuLogFactor = c.num('lfu-log-factor');
     this.db.lfuDecayTimeMinutes = c.num('lfu-decay-time');
     this.slowerThanUs = c.num('slowlog-log-slower-than');
+    const [, hard, soft, secs] = c.str('client-output-buffer-limit').split(' ');
+    this.outputLimitsCached = { hardBytes: Number(hard), softBytes: Number(soft), softSeconds: Number(secs) };
     this.slowlog.maxLen = c.num('slowlog-max-len');
     this.slowlog.trim();
     this.password = c.str('requirepass');
@@ -219,8 +223,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
   }
 
   outputLimits(): { hardBytes: number; softBytes: number; softSeconds: number } {
-    const [, hard, soft, secs] = this.config.str('client-output-buffer-limit').split(' ');
-    return { hardBytes: Number(hard), softBytes: Number(soft), softSeconds: Number(secs) };
+    return this.outputLimitsCached;
   }
 
   countInput(bytes: number): void {
@@ -284,12 +287,12 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     ctx.client = session;
     ctx.nowMs = nowMs;
     const timed = this.slowerThanUs >= 0;
-    const t0 = timed ? process.hrtime.bigint() : 0n;
+    const t0 = timed ? performance.now() : 0;
     const reply = spec.handler(ctx, args);
     this.stats.commandsProcessed++;
     if (reply instanceof ErrorReply) this.stats.errorReplies++;
     if (timed) {
-      const us = Number((process.hrtime.bigint() - t0) / 1000n);
+      const us = Math.floor((performance.now() - t0) * 1000);
       if (us > this.slowerThanUs && spec.name !== 'exec') this.slowlog.add(args, us, nowMs, session.addr, session.name);
     }
     return reply;
