@@ -1,6 +1,7 @@
 // kill -9 of the leader under a continuous write load: a new leader takes writes again, and
 // every write any client saw acknowledged is on every survivor, and on the killed node once it
 // is restarted from its WAL. The failover time is measured and logged, and bounded generously.
+// Run with fsync always and everysec: a process crash loses nothing in either mode.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +10,10 @@ import { TestCluster, WriteLoad, type TestNode } from './helpers/cluster.ts';
 const WORKERS = 6;
 const FAILOVER_BOUND_MS = 15_000; // a generous bound; the measured time is logged
 
-describe('replication: kill -9 the leader under load', () => {
+for (const fsync of ['always', 'everysec'] as const) describe(`replication: kill -9 the leader under load (--fsync ${fsync})`, () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await TestCluster.start({ nodes: 3 });
+    cluster = await TestCluster.start({ nodes: 3, extra: ['--fsync', fsync] });
   });
   after(async () => {
     await cluster?.close();
