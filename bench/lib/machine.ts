@@ -12,6 +12,7 @@ export function machine(): Machine {
     memoryBytes: os.totalmem(),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAvg1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 

@@ -65,7 +65,8 @@ function renderScenario(stampStr: string, r: ScenarioResult, linkPrefix: string)
   const lines = [`## ${r.title}`, ''];
   if (r.description !== undefined) lines.push(r.description, '');
   const params = Object.entries(r.params).map(([k, v]) => `${k} ${String(v)}`).join(', ');
-  lines.push(`Scenario \`${r.scenario}\`, ${r.durationSec.toFixed(0)} s. ${params === '' ? '' : `Parameters: ${params}.`}`, '');
+  const load = r.machine.loadAvg1m === undefined ? '' : ` Load average at start ${r.machine.loadAvg1m} on ${r.machine.cores} cores${r.machine.loadAvg1m > r.machine.cores ? ' (other work competed for the CPU; expect noise)' : ''}.`;
+  lines.push(`Scenario \`${r.scenario}\`, ${r.durationSec.toFixed(0)} s.${load} ${params === '' ? '' : `Parameters: ${params}.`}`, '');
   const tools = Object.values(r.tools);
   if (tools.length > 0) lines.push(`Load tools: ${tools.join('; ')}.`, '');
   if (r.notAvailable !== undefined) lines.push(`**Not available:** ${r.notAvailable}`, '');

@@ -45,7 +45,15 @@ export type ChartSpec = {
   groups: ChartGroup[];
 };
 
-export type Machine = { cpuModel: string; cores: number; memoryBytes: number; node: string; os: string };
+export type Machine = {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+  os: string;
+  /** 1-minute load average when the scenario started: above `cores`, others competed for the CPU. */
+  loadAvg1m?: number;
+};
 
 export type ScenarioResult = {
   scenario: string;
