@@ -117,42 +117,4 @@ describe('replication: transactions across a leader change', () => {
     t.diagnostic(`second SET → ${second}; EXEC → ${exec}; a=${a} b=${b}`);
     assert.ok((a === null && b === null) || (a === '1' && b === '2'), `half a transaction applied: a=${a} b=${b}`);
   });
-
-  test('RESET on a follower ends the MULTI it forwarded', async () => {
-    const [n1, n2] = cluster.nodes as [TestNode, TestNode];
-    await moveLeader(n1);
-    const c = cluster.client(n2.name);
-    assert.equal(await c.call('MULTI'), 'OK');
-    assert.equal(await c.call('SET', 'tx:reset:a', '1'), 'QUEUED');
-    assert.equal(await c.call('RESET'), 'RESET');
-    assert.equal(await c.call('SET', 'tx:reset:b', '2'), 'OK');
-    assert.equal(await cluster.client(n1.name).get('tx:reset:a'), null);
-    assert.equal(await cluster.client(n1.name).get('tx:reset:b'), '2');
-  });
-
-  test('a restarted follower\'s new clients never inherit its dead clients\' transactions', async (t) => {
-    const [n1, n2] = cluster.nodes as [TestNode, TestNode];
-    await moveLeader(n1);
-    const deadIds = new Set<number>();
-    for (let i = 0; i < 10; i++) {
-      const c = cluster.client(n2.name);
-      deadIds.add(Number(await c.call('CLIENT', 'ID')));
-      assert.equal(await c.call('MULTI'), 'OK');
-      assert.equal(await c.call('SET', `tx:dead:${i}`, 'x'), 'QUEUED');
-    }
-    await cluster.kill(n2.name);
-    await cluster.startNode(n2.name);
-    await cluster.waitForCatchUp();
-    // Connect until the restarted node has handed out every id its dead clients had.
-    const replies: string[] = [];
-    for (let i = 0; i < 500 && deadIds.size > 0; i++) {
-      const c = cluster.client(n2.name);
-      const id = Number(await c.call('CLIENT', 'ID'));
-      if (deadIds.delete(id)) replies.push(await send(c, 'SET', `tx:new:${id}`, 'y'));
-      c.disconnect();
-    }
-    t.diagnostic(`SET on new clients that reuse dead clients' ids: ${[...new Set(replies)].join(', ')}`);
-    assert.equal(deadIds.size, 0, 'did not reach the dead clients\' ids');
-    assert.ok(replies.every((r) => r === 'value "OK"'), replies.join('\n'));
-  });
 });
