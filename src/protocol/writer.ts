@@ -9,6 +9,8 @@ import {
 
 const INITIAL_BYTES = 16 * 1024; // 16 KiB; grows by doubling while a batch needs more
 const SHRINK_ABOVE_BYTES = 1024 * 1024; // 1 MiB; a buffer grown past this is dropped after use
+const COPY_OUT_MAX_BYTES = 64 * 1024; // 64 KiB; larger outputs are handed over without a copy
+const SHORT_STRING_BYTES = 64; // bulk strings up to this long are copied char by char
 
 /** Redis's textual form of a double: integral values without a fraction, inf/-inf/nan. */
 export function formatDouble(v: number): string {
@@ -29,12 +31,18 @@ export class ReplyWriter {
     return this.len;
   }
 
-  /** Takes the encoded bytes (a copy-free view) and resets the writer. */
+  /** Takes the encoded bytes and resets the writer. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    // The socket keeps a reference until the write completes, so the next batch needs a new
-    // buffer; a small one is cheap, and a huge one is not kept around.
-    this.buf = Buffer.allocUnsafe(this.buf.length > SHRINK_ABOVE_BYTES ? INITIAL_BYTES : this.buf.length);
+    let out: Buffer;
+    if (this.len <= COPY_OUT_MAX_BYTES) {
+      // The socket keeps what it is given until the write completes, so small outputs leave
+      // as a copy (from Node's buffer pool, cheap) and the working buffer is reused.
+      out = Buffer.allocUnsafe(this.len);
+      this.buf.copy(out, 0, 0, this.len);
+    } else {
+      out = this.buf.subarray(0, this.len);
+      this.buf = Buffer.allocUnsafe(this.buf.length > SHRINK_ABOVE_BYTES ? INITIAL_BYTES : this.buf.length);
+    }
     this.len = 0;
     return out;
   }
@@ -64,14 +72,32 @@ export class ReplyWriter {
 
   bulk(s: string): void {
     const n = s.length;
-    this.ensure(n + 16);
-    this.buf[this.len++] = 36; // '$'
-    this.len += this.buf.write(String(n), this.len, 'latin1');
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
-    this.len += this.buf.write(s, this.len, 'latin1');
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
+    this.ensure(n + 24);
+    const buf = this.buf;
+    let at = this.len;
+    buf[at++] = 36; // '$'
+    at = this.digits(n, at);
+    buf[at++] = 13;
+    buf[at++] = 10;
+    if (n <= SHORT_STRING_BYTES) {
+      // A call into Buffer.write costs more than copying a short string char by char.
+      for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+      at += n;
+    } else {
+      at += buf.write(s, at, 'latin1');
+    }
+    buf[at++] = 13;
+    buf[at++] = 10;
+    this.len = at;
+  }
+
+  /** Writes a non-negative integer's decimal digits at `at`; returns the new end. */
+  private digits(n: number, at: number): number {
+    if (n < 10) {
+      this.buf[at] = 48 + n;
+      return at + 1;
+    }
+    return at + this.buf.write(String(n), at, 'latin1');
   }
 
   integer(n: number | bigint): void {
