@@ -83,7 +83,7 @@ function renderScenario(stampStr: string, r: ScenarioResult, linkPrefix: string)
   return lines;
 }
 
-export function comparisonTable(group: string, rows: readonly Comparison[]): string[] {
+export function comparisonTable(group: string, rows: readonly Comparison[], explainRatios = true): string[] {
   const series = [...new Set(rows.flatMap((c) => [...Object.keys(c.values), ...Object.keys(c.unsupported)]))];
   const pairs = [...new Set(rows.flatMap((c) => (c.ratios ?? []).map((p) => `${p.a} / ${p.b}`)))];
   const lines = [`**${group}**`, '', `| | ${[...series, ...pairs].map(cell).join(' | ')} |`, `|---|${[...series, ...pairs].map(() => '---:').join('|')}|`];
@@ -104,7 +104,7 @@ export function comparisonTable(group: string, rows: readonly Comparison[]): str
     });
     lines.push(`| ${cell(c.name)} | ${[...cells, ...ratioCells].join(' | ')} |`);
   }
-  if (pairs.length > 0) lines.push('', 'Ratios: median of the per-round ratios (range over rounds); each round ran the systems back to back.');
+  if (pairs.length > 0 && explainRatios) lines.push('', 'Ratios: median of the per-round ratios (range over rounds); each round ran the systems back to back.');
   for (const why of reasons.keys()) lines.push('', `n/a — ${why}`);
   return lines;
 }
