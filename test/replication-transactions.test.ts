@@ -17,12 +17,15 @@ describe('replication: transactions across a leader change', () => {
     await cluster?.close();
   });
 
+  /** Moves leadership to `to` (asking again if a transfer lapses) and waits until every node knows. */
   async function moveLeader(to: TestNode): Promise<void> {
-    const leader = await cluster.waitForLeader();
-    if (leader === to) return;
-    assert.equal(await cluster.client(leader.name).call('CLUSTER', 'TRANSFERLEADER', to.name), 'OK');
-    await eventually(`${to.name} to lead`, 20_000, async () => ((await cluster.currentLeader()) === to ? true : undefined));
-    // Every node must know the new leader before the test goes on.
+    await eventually(`${to.name} to lead`, 30_000, async () => {
+      const leader = await cluster.waitForLeader();
+      if (leader === to) return true;
+      await cluster.client(leader.name).call('CLUSTER', 'TRANSFERLEADER', to.name).catch(() => {});
+      const moved = await eventually(`${to.name} to take over`, 3000, async () => ((await cluster.currentLeader()) === to ? true : undefined)).catch(() => undefined);
+      return moved;
+    });
     await cluster.waitForCatchUp();
   }
 
@@ -116,5 +119,43 @@ describe('replication: transactions across a leader change', () => {
     const b = await cluster.client(n1.name).get('tx:back:b');
     t.diagnostic(`second SET → ${second}; EXEC → ${exec}; a=${a} b=${b}`);
     assert.ok((a === null && b === null) || (a === '1' && b === '2'), `half a transaction applied: a=${a} b=${b}`);
+  });
+
+  test('RESET on a follower ends the MULTI it forwarded', async () => {
+    const [n1, n2] = cluster.nodes as [TestNode, TestNode];
+    await moveLeader(n1);
+    const c = cluster.client(n2.name);
+    assert.equal(await c.call('MULTI'), 'OK');
+    assert.equal(await c.call('SET', 'tx:reset:a', '1'), 'QUEUED');
+    assert.equal(await c.call('RESET'), 'RESET');
+    assert.equal(await c.call('SET', 'tx:reset:b', '2'), 'OK');
+    assert.equal(await cluster.client(n1.name).get('tx:reset:a'), null);
+    assert.equal(await cluster.client(n1.name).get('tx:reset:b'), '2');
+  });
+
+  test('a restarted follower\'s new clients never inherit its dead clients\' transactions', async (t) => {
+    const [n1, n2] = cluster.nodes as [TestNode, TestNode];
+    await moveLeader(n1);
+    const deadIds = new Set<number>();
+    for (let i = 0; i < 10; i++) {
+      const c = cluster.client(n2.name);
+      deadIds.add(Number(await c.call('CLIENT', 'ID')));
+      assert.equal(await c.call('MULTI'), 'OK');
+      assert.equal(await c.call('SET', `tx:dead:${i}`, 'x'), 'QUEUED');
+    }
+    await cluster.kill(n2.name);
+    await cluster.startNode(n2.name);
+    await cluster.waitForCatchUp();
+    // Connect until the restarted node has handed out every id its dead clients had.
+    const replies: string[] = [];
+    for (let i = 0; i < 500 && deadIds.size > 0; i++) {
+      const c = cluster.client(n2.name);
+      const id = Number(await c.call('CLIENT', 'ID'));
+      if (deadIds.delete(id)) replies.push(await send(c, 'SET', `tx:new:${id}`, 'y'));
+      c.disconnect();
+    }
+    t.diagnostic(`SET on new clients that reuse dead clients' ids: ${[...new Set(replies)].join(', ')}`);
+    assert.equal(deadIds.size, 0, 'did not reach the dead clients\' ids');
+    assert.ok(replies.every((r) => r === 'value "OK"'), replies.join('\n'));
   });
 });

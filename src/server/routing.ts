@@ -4,6 +4,7 @@
 // MULTI queue and WATCHed keys live where the commands run — or, in redirect mode, the
 // client gets -MOVED. Connection commands always run where the client is connected.
 
+import { randomBytes } from 'node:crypto';
 import { keySlot } from '../cluster/slots.ts';
 import { F, keyIndexes, type CommandSpec } from '../commands/types.ts';
 import { err, ErrorReply, ERR_OOM, NULL_ARRAY, type Reply } from '../protocol/reply.ts';
@@ -25,6 +26,7 @@ const BLOCKED_RECHECK_MS = 1000; // a blocked pop on the leader re-runs at least
 const ERR_LEADER_LOST = err('TRYAGAIN the leader changed while the command was forwarded; a write may or may not have been applied');
 const FORWARD_TIMEOUT_MIN_MS = 30_000; // a forwarded command's reply is awaited at least this long
 const REJOIN_TIMEOUT_MS = 120_000; // a member that lost its log must be back as a voter within this
+const INCARNATION_BYTES = 8; // random bytes naming one run of a node's process
 const ADMIN_TIMEOUT_MS = 5000; // an admin forward (drop a client's state) is given up after this
 /** Commands that open, extend or end a transaction (MULTI queue or WATCHed keys). */
 const TX_COMMANDS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
@@ -88,6 +90,10 @@ export class ReplicatedRouting {
   private readonly remotes = new Map<string, RemoteClient>();
   /** Local clients that have state on the leader (closing them tells the leader). */
   private readonly forwarded = new Map<number, NodeId>();
+  /** Names this process on the leaders it forwards to (see noteIncarnation). */
+  private readonly incarnation = randomBytes(INCARNATION_BYTES).toString('hex');
+  /** Leader side: the incarnation each follower forwards from. */
+  private readonly incarnations = new Map<NodeId, string>();
   /** Local clients whose MULTI or WATCH was forwarded: where that state lives (see route). */
   private readonly txHolder = new Map<number, TxHolder>();
   /** Blocked writes waiting for a key to change (woken from apply on this leader). */
@@ -163,7 +169,7 @@ export class ReplicatedRouting {
   }
 
   private dropRemoteState(holder: NodeId, clientId: number): void {
-    this.repl.bus.forward(holder, 1, 'admin', ['close', String(clientId)], ADMIN_TIMEOUT_MS).catch(() => {});
+    this.repl.bus.forward(holder, 1, 'admin', ['close', this.remoteTag(clientId)], ADMIN_TIMEOUT_MS).catch(() => {});
   }
 
   /** Remembers where a forwarded transaction command leaves the client's state. */
@@ -219,7 +225,7 @@ export class ReplicatedRouting {
     // reply may never come, and a new one cannot answer for it.
     const gone = this.repl.whenLeaderChangesFrom(leader);
     try {
-      const reply = this.repl.bus.forward(leader, 1, kind, [String(client.id), ...args], timeoutMs);
+      const reply = this.repl.bus.forward(leader, 1, kind, [this.remoteTag(client.id), ...args], timeoutMs);
       const lost = gone.changed.then(() => ERR_LEADER_LOST);
       const r = await Promise.race([reply, lost]);
       if (r === ERR_LEADER_LOST) reply.catch(() => {});
@@ -238,7 +244,7 @@ export class ReplicatedRouting {
     const leader = this.forwarded.get(client.id);
     if (leader === undefined) return;
     this.forwarded.delete(client.id);
-    this.repl.bus.forward(leader, 1, 'admin', ['close', String(client.id)], 5000).catch(() => {});
+    this.repl.bus.forward(leader, 1, 'admin', ['close', this.remoteTag(client.id)], ADMIN_TIMEOUT_MS).catch(() => {});
   }
 
   /** Leader side of forwarding: runs a follower's client's command as that client. */
@@ -257,8 +263,11 @@ export class ReplicatedRouting {
       return null;
     }
     if (!this.repl.isLeader) return err('TRYAGAIN this node is no longer the leader; retry');
-    const id = Number(args[0]);
-    const key = `${from}:${id}`;
+    const tag = args[0] ?? '';
+    const dot = tag.indexOf('.');
+    this.noteIncarnation(from, tag.slice(0, dot));
+    const id = Number(tag.slice(dot + 1));
+    const key = `${from}:${tag}`;
     let client = this.remotes.get(key);
     if (client === undefined) {
       if (this.remotes.size >= REMOTE_CLIENTS_MAX) return err('ERR max number of clients reached');
@@ -267,6 +276,29 @@ export class ReplicatedRouting {
     }
     client.lastInteractionMs = Date.now();
     return this.host.process(client, args.slice(1));
+  }
+
+  /** How a client of this node is known on the leader: this process's incarnation and its id. */
+  private remoteTag(clientId: number): string {
+    return `${this.incarnation}.${clientId}`;
+  }
+
+  /**
+   * A follower that restarted numbers its clients from 1 again; the state its previous
+   * process's clients left here (an open MULTI, WATCHed keys) must not pass to the new ones,
+   * so the first command from a new incarnation drops all of the old one's.
+   */
+  private noteIncarnation(from: NodeId, incarnation: string): void {
+    const known = this.incarnations.get(from);
+    if (known === incarnation) return;
+    this.incarnations.set(from, incarnation);
+    if (known === undefined) return;
+    const prefix = `${from}:${known}.`;
+    for (const [key, c] of this.remotes) {
+      if (!key.startsWith(prefix)) continue;
+      c.close();
+      this.remotes.delete(key);
+    }
   }
 
   /** Drops the state of remote clients idle for long (their follower may have died). */
