@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Cluster, type Redis } from 'ioredis';
-import { info, MAIN, TestCluster, type TestNode } from './helpers/cluster.ts';
+import { eventually, info, MAIN, TestCluster, type TestNode } from './helpers/cluster.ts';
 
 describe('replication: a healthy 3-node cluster', () => {
   let cluster: TestCluster;
@@ -113,6 +113,63 @@ describe('replication: a healthy 3-node cluster', () => {
       assert.equal(await rc.incr('basic:{t}a'), 1);
     } finally {
       rc.disconnect();
+    }
+  });
+
+  test('keys expire on every replica (the leader deletes them through the log)', async () => {
+    const c = cluster.client(leader.name);
+    const p = c.pipeline();
+    for (let i = 0; i < 200; i++) p.set(`basic:exp:${i}`, 'x', 'PX', 100 + (i % 50));
+    p.set('basic:exp:keep', 'y', 'EX', 1000);
+    await p.exec();
+    const count = async (n: TestNode) => {
+      const r = cluster.client(n.name);
+      await r.call('READONLY');
+      return (await r.keys('basic:exp:*')).length;
+    };
+    await eventually('the expired keys deleted everywhere', 15_000, async () => {
+      await cluster.waitForCatchUp();
+      const sizes = await Promise.all(cluster.nodes.map(count));
+      return sizes.every((s) => s === 1) ? sizes : undefined;
+    });
+    for (const n of cluster.nodes) {
+      const r = await info(n.port, 'keyspace');
+      const db0 = r.get('db0') ?? '';
+      assert.match(db0, /^keys=\d+,expires=\d+/, `${n.name}: ${db0}`);
+    }
+    const sizes = await Promise.all(cluster.nodes.map(async (n) => {
+      const r = cluster.client(n.name);
+      await r.call('READONLY');
+      return r.dbsize();
+    }));
+    assert.ok(sizes.every((s) => s === sizes[0]), `DBSIZE differs: ${sizes.join(' ')}`);
+  });
+
+  test('under maxmemory the leader evicts, and every replica drops the same keys', async () => {
+    for (const n of cluster.nodes) {
+      const r = cluster.client(n.name);
+      assert.equal(await r.config('SET', 'maxmemory-policy', 'allkeys-lru'), 'OK');
+    }
+    const c = cluster.client(leader.name);
+    const used = Number((await info(leader.port, 'memory')).get('used_memory'));
+    const limit = used + 200_000;
+    for (const n of cluster.nodes) await cluster.client(n.name).config('SET', 'maxmemory', String(limit));
+    try {
+      const value = 'v'.repeat(1000);
+      for (let i = 0; i < 600; i++) await c.set(`basic:evict:${i}`, value);
+      await cluster.waitForCatchUp();
+      const evicted = Number((await info(leader.port, 'stats')).get('evicted_keys'));
+      assert.ok(evicted > 0, 'nothing was evicted');
+      await cluster.waitForCatchUp();
+      const keys = await Promise.all(cluster.nodes.map(async (n) => {
+        const r = cluster.client(n.name);
+        await r.call('READONLY');
+        return (await r.keys('basic:evict:*')).sort().join(',');
+      }));
+      assert.ok(keys.every((k) => k === keys[0]), 'replicas evicted different keys');
+      assert.ok((keys[0] ?? '').split(',').length < 600);
+    } finally {
+      for (const n of cluster.nodes) await cluster.client(n.name).config('SET', 'maxmemory', '0');
     }
   });
 
