@@ -61,3 +61,34 @@ for (const fsync of ['always', 'everysec'] as const) describe(`replication: kill
     }
   });
 });
+
+describe('replication: kill -9 three leaders in a row under load, each restarted', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await TestCluster.start({ nodes: 3, extra: ['--snapshot-log-bytes', '256kb'] });
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  test('every acknowledged write survives', async (t) => {
+    const load = new WriteLoad(cluster, WORKERS, { valueBytes: 100 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        await load.waitForAcks(200, 30_000);
+        const leader = await cluster.waitForLeader();
+        const killedAt = Date.now();
+        await cluster.kill(leader.name);
+        await cluster.waitForLeader(20_000, cluster.nodes.filter((n) => n !== leader));
+        await load.waitForAcks(100, 30_000);
+        t.diagnostic(`round ${round}: killed ${leader.name}, writes back after ${(load.firstAckSentAfter(killedAt) ?? NaN) - killedAt} ms`);
+        await cluster.startNode(leader.name);
+      }
+    } finally {
+      await load.stop();
+    }
+    t.diagnostic(`acknowledged ${load.stats.acked}, failed ${load.stats.failed}: ${JSON.stringify([...load.stats.errors])}`);
+    await cluster.waitForCatchUp();
+    for (const n of cluster.nodes) assert.deepEqual(await load.verify(n), [], `lost writes on ${n.name}`);
+  });
+});
