@@ -106,6 +106,12 @@ describe('replication: a healthy 3-node cluster', () => {
     assert.equal(replicas.length, 2);
     const shards = (await cluster.client(leader.name).call('CLUSTER', 'SHARDS')) as unknown[];
     assert.equal(shards.length, 1);
+    const lines = String(await cluster.client(leader.name).call('CLUSTER', 'NODES')).trim().split('\n');
+    for (const n of cluster.nodes) {
+      const line = lines.find((l) => l.startsWith(`${n.name} `)) ?? '';
+      assert.ok(line.includes(` 127.0.0.1:${n.port}@${n.busPort} `), line);
+      assert.ok(line.includes(n === leader ? 'master' : 'slave'), line);
+    }
     const rc = new Cluster([{ host: '127.0.0.1', port: (followers[1] as TestNode).port }], { enableReadyCheck: true });
     try {
       await rc.set('basic:cluster', 'c');

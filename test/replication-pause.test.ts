@@ -5,7 +5,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sleep, TestCluster, type TestNode } from './helpers/cluster.ts';
+import { spawn } from 'node:child_process';
+import { eventually, MAIN, sleep, TestCluster, type TestNode } from './helpers/cluster.ts';
 
 const READS_AFTER_RESUME = 40;
 const READ_SPACING_MS = 10;
@@ -33,6 +34,12 @@ describe('replication: SIGSTOP the leader', () => {
       const leader = await cluster.waitForLeader(20_000, others);
       t.diagnostic(`${leader.name} elected ${Date.now() - stoppedAt} ms after ${old.name} was paused`);
       assert.equal(await cluster.client(leader.name).set('pause:k', 'new'), 'OK');
+      // `floe cluster status` does not hang on the paused node: it shows it as not answering.
+      const t0 = Date.now();
+      const status = await floeCli(['cluster', 'status', '--node', `127.0.0.1:${leader.port}`]);
+      t.diagnostic(`floe cluster status with ${old.name} paused took ${Date.now() - t0} ms:\n${status.out}`);
+      assert.equal(status.code, 0, status.out);
+      assert.match(status.out, new RegExp(`^${old.name} .*unreachable`, 'm'));
 
       // Sent while paused: they wait in the socket buffer and run the moment it continues.
       const early = [onOld.get('pause:k'), onOld.get('pause:k'), onOld.get('pause:k')].map(settle);
@@ -77,4 +84,13 @@ function summarize(results: string[]): string {
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r, (counts.get(r) ?? 0) + 1);
   return [...counts].map(([k, v]) => `${k} ×${v}`).join(', ');
+}
+
+async function floeCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+  return { code, out };
 }

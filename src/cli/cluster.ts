@@ -11,6 +11,21 @@ const USAGE = `usage: floe cluster <command> [--node host:port]
   transfer-leader <name>               moves leadership to <name>
 --node defaults to 127.0.0.1:6379.`;
 
+const REPLY_TIMEOUT_MS = 3000; // a node that does not answer in this time (paused, overloaded) is shown as such
+
+/** A reply, or an error once timeoutMs passed (a paused process accepts connections but never answers). */
+async function callWithin(c: AdminClient, timeoutMs: number, ...args: string[]): Promise<Plain> {
+  let timer: NodeJS.Timeout | null = null;
+  const late = new Promise<Plain>((resolve) => {
+    timer = setTimeout(() => resolve({ error: `no reply within ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([c.call(...args), late]);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
+}
+
 function hostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
@@ -30,23 +45,32 @@ interface Member {
 }
 
 async function members(c: AdminClient): Promise<Member[]> {
-  return text(await c.call('CLUSTER', 'NODES')).trim().split('\n').filter((l) => l !== '').map((l) => {
+  return text(await callWithin(c, REPLY_TIMEOUT_MS, 'CLUSTER', 'NODES')).trim().split('\n').filter((l) => l !== '').map((l) => {
     const [name = '', addr = ''] = l.split(' ');
     return { name, addr: addr.split('@')[0] ?? '' };
   });
 }
 
 async function status(node: { host: string; port: number }): Promise<number> {
-  const first = await AdminClient.open(node.host, node.port);
-  const list = await members(first);
-  first.close();
+  const first = await AdminClient.open(node.host, node.port, REPLY_TIMEOUT_MS);
+  let list: Member[];
+  try {
+    list = await members(first);
+  } finally {
+    first.close(); // an open socket would keep the process from exiting on an error
+  }
   const rows: string[][] = [['node', 'address', 'role', 'term', 'leader', 'commit', 'applied', 'last', 'lag']];
   for (const m of list) {
     const { host, port } = hostPort(m.addr);
     try {
-      const c = await AdminClient.open(host, port, 2000);
-      const info = parseInfo(text(await c.call('INFO', 'raft')));
-      c.close();
+      const c = await AdminClient.open(host, port, REPLY_TIMEOUT_MS);
+      let reply: Plain;
+      try {
+        reply = await callWithin(c, REPLY_TIMEOUT_MS, 'INFO', 'raft');
+      } finally {
+        c.close();
+      }
+      const info = parseInfo(text(reply));
       const commit = Number(info.get('raft_commit_index') ?? 0);
       const applied = Number(info.get('raft_applied_index') ?? 0);
       rows.push([m.name, m.addr, info.get('raft_role') ?? '?', info.get('raft_term') ?? '?', info.get('raft_leader') ?? '',
@@ -62,16 +86,23 @@ async function status(node: { host: string; port: number }): Promise<number> {
 
 /** Sends a CLUSTER subcommand to the current leader. */
 async function toLeader(node: { host: string; port: number }, args: string[]): Promise<number> {
-  const c = await AdminClient.open(node.host, node.port);
-  const leaderName = parseInfo(text(await c.call('INFO', 'raft'))).get('raft_leader') ?? '';
-  const leader = (await members(c)).find((m) => m.name === leaderName);
-  c.close();
+  const c = await AdminClient.open(node.host, node.port, REPLY_TIMEOUT_MS);
+  let leader: Member | undefined;
+  try {
+    const leaderName = parseInfo(text(await callWithin(c, REPLY_TIMEOUT_MS, 'INFO', 'raft'))).get('raft_leader') ?? '';
+    leader = (await members(c)).find((m) => m.name === leaderName);
+  } finally {
+    c.close();
+  }
   if (leader === undefined) throw new Error('no leader is known right now; try again');
   const { host, port } = hostPort(leader.addr);
-  const lc = await AdminClient.open(host, port);
-  const r = await lc.call('CLUSTER', ...args);
-  lc.close();
-  process.stdout.write(`${text(r)}\n`);
+  const lc = await AdminClient.open(host, port, REPLY_TIMEOUT_MS);
+  try {
+    // Membership changes wait for a learner to catch up: no timeout here (the server bounds it).
+    process.stdout.write(`${text(await lc.call('CLUSTER', ...args))}\n`);
+  } finally {
+    lc.close();
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // cluster-aware clients and `floe cluster` use. A single node answers them as a one-node
 // cluster that owns every slot; a replicated node answers from its Raft group.
 
+import { BUS_PORT_OFFSET } from '../cluster/peers.ts';
 import { keySlot, SLOTS } from '../cluster/slots.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from '../commands/types.ts';
 import { parseInteger } from '../commands/args.ts';
@@ -28,6 +29,7 @@ interface NodeView {
   name: string;
   host: string;
   port: number;
+  busPort: number;
   role: 'master' | 'slave';
   self: boolean;
   offset: number;
@@ -37,12 +39,12 @@ function nodes(h: ClusterHost): NodeView[] {
   const repl = h.replication;
   if (repl === null) {
     const a = h.clientAddress();
-    return [{ name: h.runId, host: a.host, port: a.port, role: 'master', self: true, offset: 0 }];
+    return [{ name: h.runId, host: a.host, port: a.port, busPort: a.port + BUS_PORT_OFFSET, role: 'master', self: true, offset: 0 }];
   }
   const st = repl.group.raft.status();
   const members = new Set([...st.confState.voters, ...st.confState.learners, ...st.confState.votersOutgoing]);
   return repl.peers.filter((p) => members.has(p.id)).map((p) => ({
-    name: p.name, host: p.host, port: p.port, role: p.id === repl.leader ? 'master' : 'slave',
+    name: p.name, host: p.host, port: p.port, busPort: p.busPort, role: p.id === repl.leader ? 'master' : 'slave',
     self: p.id === repl.self.id, offset: st.progress?.get(p.id)?.match ?? (p.id === repl.self.id ? repl.group.applied : 0),
   }));
 }
@@ -72,7 +74,7 @@ function clusterNodes(h: ClusterHost): string {
     const flags = `${n.self ? 'myself,' : ''}${n.role}`;
     const of = n.role === 'master' ? '-' : (master?.name ?? '-');
     const slots = n.role === 'master' ? ` 0-${SLOTS - 1}` : '';
-    return `${n.name} ${n.host}:${n.port}@${n.port + 10000} ${flags} ${of} 0 0 1 connected${slots}`;
+    return `${n.name} ${n.host}:${n.port}@${n.busPort} ${flags} ${of} 0 0 1 connected${slots}`;
   }).join('\n') + '\n';
 }
 
