@@ -42,6 +42,16 @@ export async function freePort(alsoFreeOffset = 0): Promise<number> {
   throw new Error('no free loopback port found');
 }
 
+/** `count` loopback ports, all distinct and free right now. */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const out = new Set<number>();
+  for (let attempt = 0; out.size < count; attempt++) {
+    if (attempt >= count * 10) throw new Error(`no ${count} distinct free loopback ports found`);
+    out.add(await freePort());
+  }
+  return [...out];
+}
+
 function listenZero(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -139,4 +149,11 @@ export function rssBytes(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Exit codes and log tails of a system's processes, for a report on why it died. */
+export function diagnoseAll(started: readonly Started[]): string {
+  return started
+    .map((s) => `pid ${String(s.child.pid)} ${exited(s.child) ? `exited (code ${String(s.child.exitCode)}, signal ${String(s.child.signalCode)})` : 'running'}; log: ${logTail(s.logFile)}`)
+    .join(' | ');
 }

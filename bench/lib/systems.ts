@@ -6,9 +6,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RespClient, replyText } from './resp.ts';
-import { exited, freePort, logTail, run, startLogged, stopChild, waitUntil, which, type Started } from './proc.ts';
+import { diagnoseAll, distinctFreePorts, exited, freePort, logTail, run, startLogged, stopChild, waitUntil, which, type Started } from './proc.ts';
+import { startFloeCluster } from './floe-cluster.ts';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The repository: the nearest ancestor holding package.json. The harness runs from the sources
+ * (bench/lib/) or compiled (dist/bench/lib/, `npm run bench`), so a fixed '../..' is not enough.
+ */
+export const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '../..');
+  }
+}
 const startTimeoutMs = 20_000;
 const host = '127.0.0.1';
 /** Floe's cluster bus listens on client port + this (ARCHITECTURE.md §2); keep it free too. */
@@ -27,6 +39,8 @@ export type RunningSystem = {
   port: number;
   /** etcd: every member's client URL, the leader's first. */
   clientUrls: string[];
+  /** RESP clusters (floe-3): every member's client port, the leader's first. */
+  memberPorts: number[];
   /** The server processes; [0] is the one whose memory a scenario reads. */
   pids: number[];
   /** Clusters: SIGKILL member i (in the order of clientUrls/pids, 0 = the leader at start). */
@@ -37,12 +51,6 @@ export type RunningSystem = {
   diagnose(): string;
   stop(): Promise<void>;
 };
-
-function diagnoseAll(started: readonly Started[]): string {
-  return started
-    .map((s) => `pid ${String(s.child.pid)} ${exited(s.child) ? `exited (code ${String(s.child.exitCode)}, signal ${String(s.child.signalCode)})` : 'running'}; log: ${logTail(s.logFile)}`)
-    .join(' | ');
-}
 
 export type SystemDef = {
   id: string;
@@ -97,6 +105,7 @@ async function respReady(id: string, started: Started, port: number): Promise<Ru
     host,
     port,
     clientUrls: [],
+    memberPorts: [port],
     pids: [child.pid ?? 0],
     alive: () => !exited(child),
     diagnose: () => diagnoseAll([started]),
@@ -104,8 +113,14 @@ async function respReady(id: string, started: Started, port: number): Promise<Ru
   };
 }
 
-const floeMain = path.join(repoRoot, 'src/cli/main.ts');
 const floeServer = path.join(repoRoot, 'src/cli/server.ts');
+/**
+ * How Floe servers are started: compiled (bin/floe.js, which runs dist/) when the harness itself
+ * runs compiled, as `npm run bench` does right after building dist/; from the sources otherwise,
+ * so a test run from the sources never measures a stale dist/. Single-node and 3-node Floe use
+ * the same entry, so their figures compare like with like.
+ */
+const floeEntry = import.meta.url.endsWith('.js') ? path.join(repoRoot, 'bin/floe.js') : path.join(repoRoot, 'src/cli/main.ts');
 
 /** Development only: FLOE_BENCH_STANDIN=redis runs redis-server where Floe should be, labelled so. */
 function floeStandIn(): boolean {
@@ -123,13 +138,24 @@ async function floeVersion(): Promise<Availability> {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version?: string };
   const rev = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
   const commit = rev.code === 0 ? ` (${rev.stdout.trim()})` : '';
-  return { ok: true, version: `floe ${pkg.version ?? '?'}${commit}, node ${process.version}` };
+  const build = floeEntry.endsWith('.js') ? 'dist' : 'sources';
+  return { ok: true, version: `floe ${pkg.version ?? '?'}${commit} (${build}), node ${process.version}` };
+}
+
+/** 3-node Floe needs the real server: the Redis stand-in has no cluster. */
+async function floe3Version(): Promise<Availability> {
+  if (floeStandIn()) return { ok: false, status: 'unavailable', reason: 'FLOE_BENCH_STANDIN=redis has no 3-node stand-in' };
+  return floeVersion();
+}
+
+function startFloe3(opts: StartOptions): Promise<RunningSystem> {
+  return startFloeCluster({ id: 'floe-3', dir: opts.dir, entry: floeEntry, members: 3, host, startTimeoutMs });
 }
 
 async function startFloe(opts: StartOptions): Promise<RunningSystem> {
   if (floeStandIn()) return startRedis('floe', opts, false);
   const port = await freePort(floeBusPortOffset);
-  const args = [floeMain, 'server', '--port', String(port), '--bind', host];
+  const args = [floeEntry, 'server', '--port', String(port), '--bind', host];
   if (opts.maxmemoryBytes !== undefined) args.push('--maxmemory', String(opts.maxmemoryBytes));
   if (opts.policy !== undefined) args.push('--maxmemory-policy', opts.policy);
   // process.execPath is the Node that runs the harness (Node 24 with type stripping).
@@ -143,8 +169,8 @@ export const systems: Record<string, SystemDef> = {
     id: 'floe-3',
     label: 'Floe 3-node (fsync always)',
     kind: 'resp',
-    check: () => Promise.resolve({ ok: false, status: 'unavailable', reason: 'not available yet (needs replicated Floe)' }),
-    start: () => Promise.reject(new Error('not available yet (needs replicated Floe)')),
+    check: floe3Version,
+    start: startFloe3,
   },
   redis: { id: 'redis', label: 'Redis (no persistence)', kind: 'resp', check: redisVersion, start: (o) => startRedis('redis', o, false) },
   'redis-aof': {
@@ -165,19 +191,13 @@ async function etcdVersion(): Promise<Availability> {
 }
 
 const etcdMembers = 3;
+
 const etcdStopGraceMs = 1_000;
 
 /** Three etcd members on loopback, each with its own data dir; fsync stays on (no --unsafe-no-fsync). */
 async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
-  const ports: Array<{ client: number; peer: number }> = [];
-  const taken = new Set<number>();
-  while (ports.length < etcdMembers) {
-    const client = await freePort();
-    const peer = await freePort();
-    if (client === peer || taken.has(client) || taken.has(peer)) continue;
-    taken.add(client).add(peer);
-    ports.push({ client, peer });
-  }
+  const free = await distinctFreePorts(etcdMembers * 2);
+  const ports = Array.from({ length: etcdMembers }, (_, i) => ({ client: free[2 * i] ?? 0, peer: free[2 * i + 1] ?? 0 }));
   const cluster = ports.map((p, i) => `n${i}=http://${host}:${p.peer}`).join(',');
   const token = `floe-bench-${process.pid}-${Date.now()}`;
   const children: Started[] = ports.map((p, i) => {
@@ -212,6 +232,7 @@ async function startEtcd(opts: StartOptions): Promise<RunningSystem> {
       host,
       port: leaderPort,
       clientUrls: order.map((i) => urls[i] ?? ''),
+      memberPorts: order.map((i) => ports[i]?.client ?? 0),
       pids: order.map((i) => children[i]?.child.pid ?? 0),
       killMember: async (i) => {
         const c = children[order[i] ?? -1];
