@@ -36,7 +36,8 @@ export function handleAppend(r: Raft, m: Message): void {
 export function handleHeartbeat(r: Raft, m: Message): void {
   // The leader sends min(our match, its commit), so this is within our log.
   r.log.commitTo(m.commit);
-  r.send('heartbeat-resp', m.from, { term: r.term, seq: m.seq });
+  // Our commit goes back: a leader removed by a conf change waits until the new voters know it.
+  r.send('heartbeat-resp', m.from, { term: r.term, seq: m.seq, commit: r.log.committed });
 }
 
 export function handleSnapshotChunk(r: Raft, m: Message): void {

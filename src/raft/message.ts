@@ -56,7 +56,7 @@ export function formatMessage(m: Message, formatEntry: (e: Message['entries'][nu
       s += ` commit=${m.commit} seq=${m.seq}`;
       break;
     case 'heartbeat-resp':
-      s += ` seq=${m.seq}`;
+      s += ` commit=${m.commit} seq=${m.seq}`;
       break;
     case 'snapshot': {
       const c = m.snapshot;

@@ -22,6 +22,8 @@ export class Progress {
   /** An acknowledgement arrived since the last heartbeat answer (a full window is still moving). */
   ackedSinceHeartbeat = false;
   readonly inflights: Inflights;
+  /** Highest commit index the follower reported (heartbeat answers) in the current term. */
+  commit = 0;
   /** Highest heartbeat round acknowledged in the current term. */
   ackedSeq = 0;
   /** State 'snapshot': the snapshot being sent, the next byte to send, and whether a chunk awaits its ack. */

@@ -34,6 +34,10 @@ import {
 /** Bound on queued outgoing messages between two Readys; beyond it messages are dropped (Raft retries). */
 export const outboxMessagesMax = 65536;
 
+function isVoterOf(conf: ConfState, id: NodeId): boolean {
+  return conf.voters.includes(id) || conf.votersOutgoing.includes(id);
+}
+
 export class Raft {
   readonly id: NodeId;
   readonly group: number;
@@ -75,6 +79,14 @@ export class Raft {
   timeoutNowSent = false;
   /** Index of the latest conf change proposed; no new one while it is > applied. */
   pendingConfIndex = 0;
+  /**
+   * Index of a conf change in our log, not applied yet, that removes this leader from the
+   * voters (0: none). From then on the leader accepts no proposal, so its log ends with that
+   * change (and whatever preceded it): any voter of the new configuration that holds the
+   * change is then as up to date as we are and gets our vote, even if we crash or step down
+   * before it learns that the change is committed (it may still need our vote meanwhile).
+   */
+  leavingIndex = 0;
   /** Payload bytes of this leader's proposals not yet committed. */
   uncommittedBytes = 0;
   /** Index of the no-op appended on election (entries after it count toward uncommittedBytes). */
@@ -159,6 +171,7 @@ export class Raft {
     this.roundTicks.reset();
     this.hbSeq = 0;
     this.timeoutNowSent = false;
+    this.leavingIndex = 0;
     this.uncommittedBytes = 0;
     this.commitBroadcast = false;
     const last = this.log.lastIndex();
@@ -197,6 +210,7 @@ export class Raft {
     this.lead = this.id;
     // Entries from earlier terms may hold an unapplied conf change; wait for them before another.
     this.pendingConfIndex = this.log.lastIndex();
+    this.leavingIndex = this.unappliedRemovalOfSelf();
     const self = this.prs.get(this.id);
     if (self !== undefined) self.becomeReplicate();
     // The no-op: committing an entry of its own term commits everything before it (§5.4.2)
@@ -217,7 +231,7 @@ export class Raft {
   }
 
   isVoter(id: NodeId): boolean {
-    return this.conf.voters.includes(id) || this.conf.votersOutgoing.includes(id);
+    return isVoterOf(this.conf, id);
   }
 
   // ---- ticks ----
@@ -243,7 +257,9 @@ export class Raft {
     this.roundTicks.prune(this.ticks - this.cfg.electionTicks);
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
-      if (this.cfg.checkQuorum && !this.quorumActive()) {
+      // A leader removed from the voters always checks its quorum: it has no vote of its own
+      // to win back leadership with, and must not lead a group that no longer answers it.
+      if ((this.cfg.checkQuorum || !this.isVoter(this.id)) && !this.quorumActive()) {
         this.becomeFollower(this.term, NONE);
         return;
       }
@@ -459,7 +475,7 @@ export class Raft {
   private proposeEntry(type: EntryType, data: Uint8Array): ProposeResult {
     const refused = this.notLeader();
     if (refused !== null) return refused;
-    if (this.leadTransferee !== NONE) return this.refuse('transferring');
+    if (this.leadTransferee !== NONE || this.leaving()) return this.refuse('transferring');
     if (!this.appendEntries([{ type, data }])) return this.refuse('uncommitted-cap');
     return { ok: true, index: this.log.lastIndex(), term: this.term };
   }
@@ -468,10 +484,33 @@ export class Raft {
     const refused = this.notLeader();
     if (refused !== null) return refused;
     if (this.pendingConfIndex > this.log.applied) return this.refuse('conf-change-pending');
-    if (!applyConfChange(this.conf, cc).ok) return this.refuse('conf-change-invalid');
+    const next = applyConfChange(this.conf, cc);
+    if (!next.ok) return this.refuse('conf-change-invalid');
     const r = this.proposeEntry('conf-change', encodeConfChange(cc));
-    if (r.ok) this.pendingConfIndex = r.index;
+    if (!r.ok) return r;
+    this.pendingConfIndex = r.index;
+    if (!isVoterOf(next.confState, this.id)) this.leavingIndex = r.index;
     return r;
+  }
+
+  /** A leader that is leaving the voters (the change proposed, or already applied) takes no proposal. */
+  leaving(): boolean {
+    return this.leavingIndex > 0 || !this.isVoter(this.id);
+  }
+
+  /** For a new leader: the index of an unapplied conf change in its log that removes it from the voters, or 0. */
+  private unappliedRemovalOfSelf(): number {
+    const lo = Math.max(this.log.applied, this.log.snapIndex, this.confIndex) + 1;
+    let conf = this.conf;
+    let removal = 0;
+    for (const e of this.log.slice(lo, this.log.lastIndex() + 1, Number.POSITIVE_INFINITY)) {
+      if (e.type !== 'conf-change') continue;
+      const r = applyConfChange(conf, decodeConfChange(e.data));
+      if (!r.ok) continue; // ignored when applied too
+      conf = r.confState;
+      removal = isVoterOf(conf, this.id) ? 0 : e.index;
+    }
+    return removal;
   }
 
   /** Leader: appends entries of the current term; false when the uncommitted byte cap refuses them. */
@@ -587,12 +626,37 @@ export class Raft {
     // Keep progress in id order: deterministic and readable iteration.
     this.prs = new Map([...this.prs].sort((x, y) => x[0] - y[0]));
     if (this.role !== 'leader') return;
-    if (!this.isVoter(this.id)) {
-      this.becomeFollower(this.term, NONE); // removed: step down; the others elect a leader
-      return;
-    }
     if (this.leadTransferee !== NONE && !conf.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
     maybeCommit(this); // the quorum changed
+    // Removed (or demoted) leader: it keeps leading, counted in no quorum, until the new voters
+    // know the change is committed (see maybeStepDownRemoved).
+    this.maybeStepDownRemoved();
+  }
+
+  /**
+   * A leader that has applied a membership without itself as voter keeps replicating until a
+   * quorum of the new voters reports a commit index that includes the change. Stepping down
+   * earlier can leave a voter that holds the change without knowing it committed: it still
+   * counts the old voters, and may need our vote, which a longer log of ours would refuse.
+   * Then it hands over: TimeoutNow to the most caught-up voter that knows, so that the new
+   * configuration elects a leader at once rather than after an election timeout.
+   */
+  maybeStepDownRemoved(): void {
+    if (this.role !== 'leader' || this.isVoter(this.id)) return;
+    const known = jointCommitted(this.conf.voters, this.conf.votersOutgoing, (id) => this.prs.get(id)?.commit ?? 0);
+    if (known < this.confIndex) return;
+    let target: NodeId = NONE;
+    let best = -1;
+    for (const id of this.conf.voters) {
+      const pr = this.prs.get(id) as Progress;
+      const held = Math.max(pr.match, pr.commit); // a commit is within the follower's matching log
+      if (pr.commit >= this.confIndex && held > best) {
+        target = id;
+        best = held;
+      }
+    }
+    if (target !== NONE && best >= this.log.lastIndex()) sendTimeoutNow(this, target);
+    this.becomeFollower(this.term, NONE);
   }
 
   private newProgress(id: NodeId, isLearner: boolean): Progress {
@@ -606,7 +670,7 @@ export class Raft {
 
   /** After applying: a leader leaves an auto-leave joint configuration as soon as it is applied. */
   maybeAutoLeave(): void {
-    if (this.role !== 'leader' || !isJoint(this.conf) || !this.conf.autoLeave) return;
+    if (this.role !== 'leader' || !isJoint(this.conf) || !this.conf.autoLeave || this.leaving()) return;
     if (this.pendingConfIndex > this.log.applied || this.leadTransferee !== NONE) return;
     const r = this.proposeConfChange({ transition: 'auto', changes: [] });
     assert(r.ok, `raft: auto-leave refused: ${r.ok ? '' : r.reason}`);
@@ -626,7 +690,9 @@ export class Raft {
     assert((this.role === 'leader') === (this.lead === this.id), 'raft: leader iff lead is self');
     assert(this.role !== 'candidate' || this.vote === this.id, 'raft: candidate votes for itself');
     if (this.role === 'leader') {
-      assert(this.prs.get(this.id)?.match === this.log.lastIndex(), 'raft: leader self-match is its last index');
+      const self = this.prs.get(this.id);
+      // A leader removed from the membership has no progress of its own (and appends nothing).
+      assert(self === undefined ? !this.isVoter(this.id) : self.match === this.log.lastIndex(), 'raft: leader self-match is its last index');
       for (const pr of this.prs.values()) pr.checkInvariants();
     }
   }

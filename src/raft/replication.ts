@@ -76,6 +76,10 @@ function handleHeartbeatResp(r: Raft, pr: Progress, m: Message): void {
     pr.ackedSeq = m.seq;
     releaseReads(r);
   }
+  if (m.commit > pr.commit) {
+    pr.commit = m.commit;
+    r.maybeStepDownRemoved();
+  }
 }
 
 function handleSnapshotResp(pr: Progress, m: Message): void {

@@ -124,7 +124,8 @@ export type MessageType =
   | 'pre-vote-resp'
   /** leader → follower: `commit` = min(follower's match, leader commit); `seq` = heartbeat round. */
   | 'heartbeat'
-  /** follower → leader: `seq` echoed (confirms leadership for ReadIndex and extends the lease). */
+  /** follower → leader: `seq` echoed (confirms leadership for ReadIndex and extends the lease);
+   * `commit` = the follower's commit index (lets a removed leader know when to step down). */
   | 'heartbeat-resp'
   /** leader → follower: one chunk of a snapshot in `snapshot`. */
   | 'snapshot'
@@ -262,7 +263,7 @@ export type Refusal =
   | 'no-leader' // no leader is known (election in progress, or partitioned)
   | 'not-leader' // this node is not the leader; try `leader`
   | 'uncommitted-cap' // maxUncommittedEntriesBytes of proposals are not committed yet
-  | 'transferring' // leadership transfer in progress: proposals are paused
+  | 'transferring' // leadership transfer in progress, or this leader is leaving the membership: proposals are paused
   | 'conf-change-pending' // another conf change is proposed but not applied yet
   | 'conf-change-invalid' // the change is not valid against the current membership
   | 'read-queue-full' // too many ReadIndex requests await confirmation
