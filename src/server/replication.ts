@@ -493,7 +493,9 @@ export class Replication {
     const deadline = Date.now() + timeoutMs;
     const problem = await this.confChange({ transition: 'joint-auto-leave', changes: [{ op: 'remove', node: peer.id }] }, deadline);
     if (problem !== null) return problem;
-    if (!this.isLeader) return null; // a leader that removed itself steps down; the book entry is optional
+    // A leader that removed itself hands over and steps down (and refuses writes meanwhile):
+    // the address book entry is only tidiness, so the removal has succeeded either way.
+    if (!this.isLeader || peer.id === this.self.id) return null;
     const book = await this.write({ kind: ENTRY_PEER, timeMs: this.entryTime(), origin: this.self.id, keys: ['remove', name, ''] });
     return book.ok ? null : book.error;
   }
