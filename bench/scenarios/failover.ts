@@ -21,6 +21,7 @@ const retryPauseMs = 10;
 const failoverTimeoutMs = 30_000;
 /** Steady load before the kill: leases, heartbeats and every writer's connections settle. */
 const loadBeforeKillMs = 1_000;
+const loadBeforeKillMsQuick = 300;
 const roundsQuick = 1;
 
 export const failoverScenario: Scenario = {
@@ -47,7 +48,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
       'Both clusters run with a 1000 ms election timeout (Floe: randomized up to 2×; etcd: its default, heartbeat 100 ms). A Floe follower holds a write until it knows the new leader (cluster-wait-ms 5000), then forwards it; etcd is written through its HTTP gateway.',
       ...spreadNotes(row),
     ],
-    params: { rounds, writers, attemptTimeoutMs, loadBeforeKillMs },
+    params: { rounds, writers, attemptTimeoutMs, loadBeforeKillMs: ctx.quick ? loadBeforeKillMsQuick : loadBeforeKillMs },
     tools: { writer: 'floe bench (Node): RESP SET for Floe, HTTP /v3/kv/put for etcd' },
   };
   if (ctx.reports.get('floe-3')?.status !== 'ran') out.notes.push(`Floe 3-node: ${ctx.reports.get('floe-3')?.reason ?? 'did not run'}.`);
@@ -69,9 +70,10 @@ async function once(ctx: ScenarioContext, id: string, round: number, row: Compar
   const load = new SteadyLoad(sys);
   try {
     if (sys.killMember === undefined) throw new Error(`${id} cannot kill a member`);
+    const before = ctx.quick ? loadBeforeKillMsQuick : loadBeforeKillMs;
     load.start();
-    await sleep(loadBeforeKillMs);
-    if (load.ackedBeforeKill === 0) throw new Error(`the cluster acknowledged no write in ${loadBeforeKillMs} ms before the kill`);
+    await sleep(before);
+    if (load.ackedBeforeKill === 0) throw new Error(`the cluster acknowledged no write in ${before} ms before the kill`);
     const ms = await load.killAndTime(() => sys.killMember?.(0) ?? Promise.resolve());
     if (ms === undefined) row.unsupported[ctx.label(id)] = `no write succeeded within ${failoverTimeoutMs} ms of the kill`;
     else {
