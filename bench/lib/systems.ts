@@ -137,7 +137,9 @@ async function floeVersion(): Promise<Availability> {
   }
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version?: string };
   const rev = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
-  const commit = rev.code === 0 ? ` (${rev.stdout.trim()})` : '';
+  // Others may be editing the tree: say so when the measured sources differ from the commit.
+  const dirty = (await run('git', ['diff', '--quiet', 'HEAD', '--', 'src'], { cwd: repoRoot })).code === 1 ? ' + uncommitted src/ changes' : '';
+  const commit = rev.code === 0 ? ` (${rev.stdout.trim()}${dirty})` : '';
   const build = floeEntry.endsWith('.js') ? 'dist' : 'sources';
   return { ok: true, version: `floe ${pkg.version ?? '?'}${commit} (${build}), node ${process.version}` };
 }
