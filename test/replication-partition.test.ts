@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { eventually, TestCluster, type TestNode } from './helpers/cluster.ts';
+import { eventually, sleep, TestCluster, WriteLoad, type TestNode } from './helpers/cluster.ts';
 
 const CLUSTER_WAIT_MS = 3000;
 const REFUSAL_BOUND_MS = 20_000; // generous; the measured time is logged
@@ -93,5 +93,27 @@ describe('replication: partitions', () => {
     const leader = await cluster.waitForLeader();
     const follower = cluster.nodes.find((n) => n !== leader) as TestNode;
     await isolatedSideRefuses(follower, cluster.nodes.filter((n) => n !== follower), 'part:follower', t);
+  });
+
+  test('partitions come and go under a write load: nothing acknowledged is lost', async (t) => {
+    const load = new WriteLoad(cluster, 6, { prefix: 'nemesis' });
+    try {
+      await load.waitForAcks(100, 20_000);
+      for (let round = 0; round < 4; round++) {
+        // Alternate: cut off the leader, then a follower.
+        const leader = await cluster.waitForLeader(30_000);
+        const victim = round % 2 === 0 ? leader : (cluster.nodes.find((n) => n !== leader) as TestNode);
+        cluster.isolate(victim.name);
+        await sleep(2500);
+        cluster.heal();
+        await load.waitForAcks(50, 30_000);
+        t.diagnostic(`round ${round}: cut off ${victim.name}${victim === leader ? ' (leader)' : ''} for 2.5 s; ${load.stats.acked} acknowledged so far`);
+      }
+    } finally {
+      await load.stop();
+    }
+    t.diagnostic(`acknowledged ${load.stats.acked}, failed ${load.stats.failed}: ${JSON.stringify([...load.stats.errors])}`);
+    await cluster.waitForCatchUp();
+    for (const n of cluster.nodes) assert.deepEqual(await load.verify(n), [], `lost writes on ${n.name}`);
   });
 });
