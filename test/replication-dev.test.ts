@@ -32,9 +32,25 @@ async function freeBase(): Promise<number> {
 }
 
 let dev: ChildProcess | null = null;
+let out = '';
 const dir = mkdtempSync(join(tmpdir(), 'floe-dev-'));
-after(() => {
-  dev?.kill('SIGKILL');
+after(async () => {
+  // After a failure: ask floe dev to stop its nodes; if it does not, kill it and the nodes
+  // (by the pids they printed), which a SIGKILLed floe dev would leave running.
+  if (dev !== null && dev.exitCode === null && dev.signalCode === null) {
+    const exited = new Promise<void>((r) => dev?.once('exit', () => r()));
+    dev.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    dev.kill('SIGKILL');
+    for (const m of out.matchAll(/\[(n\d)\] Floe \S+ ready on \S+ \(pid (\d+)\)/g)) {
+      if (out.includes(`[${m[1] ?? ''}] exited`)) continue;
+      try {
+        process.kill(Number(m[2]), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -42,7 +58,6 @@ test('floe dev starts 3 nodes that replicate, and SIGINT stops them all', async 
   const base = await freeBase();
   const proc = spawn(process.execPath, [MAIN, 'dev', '--nodes', '3', '--base-port', String(base), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   dev = proc;
-  let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   await eventually('the endpoints', 20_000, async () => (out.includes('Ctrl-C stops every node') ? true : undefined));
