@@ -49,6 +49,22 @@ test('the election timeout is drawn from the injected PRNG, in [electionTicks, 2
   }
 });
 
+test('electionJitterTicks narrows the random part of the election timeout', () => {
+  let asked = 0;
+  const spy: Random = { next: () => 0, int: (n) => {
+    asked = n;
+    return n - 1; // the largest draw allowed
+  } };
+  const node = new RaftNode(config(1, { random: spy, electionJitterTicks: 5 }));
+  let ticks = 0;
+  while (node.status().role === 'follower' && ticks < 100) {
+    node.tick();
+    ticks++;
+  }
+  assert.equal(asked, 5);
+  assert.equal(ticks, 10 + 4);
+});
+
 test('ready() twice without advance, or advance with another Ready, is a bug', () => {
   const node = new RaftNode(config(1));
   const rd = node.ready();

@@ -221,7 +221,7 @@ export class Raft {
   }
 
   private resetRandomizedTimeout(): void {
-    this.randomizedElectionTimeout = this.cfg.electionTicks + this.cfg.random.int(this.cfg.electionTicks);
+    this.randomizedElectionTimeout = this.cfg.electionTicks + this.cfg.random.int(Math.max(1, this.cfg.electionJitterTicks ?? this.cfg.electionTicks));
   }
 
   /** A voter of the current membership (either half), with no snapshot or membership change pending. */

@@ -229,8 +229,14 @@ export interface RaftConfig {
   /** Initial membership, used only to bootstrap a brand new group (empty storage). */
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
-  /** Followers campaign after a random timeout in [electionTicks, 2·electionTicks). */
+  /** Followers campaign after a random timeout in [electionTicks, electionTicks + electionJitterTicks). */
   readonly electionTicks: number;
+  /**
+   * Followers campaign after electionTicks plus a random 0..electionJitterTicks-1 ticks
+   * (default electionTicks: Raft's [T, 2T)). A smaller jitter bounds failover time more
+   * tightly at the cost of more split votes; leases depend only on electionTicks.
+   */
+  readonly electionJitterTicks?: number;
   /** A leader sends heartbeats every heartbeatTicks; must be < electionTicks. */
   readonly heartbeatTicks: number;
   /** The only source of randomness (election timeouts). */
