@@ -9,6 +9,11 @@ import type { ScenarioResult } from './types.ts';
 
 export const markerStart = '<!-- bench:start -->';
 export const markerEnd = '<!-- bench:end -->';
+/**
+ * Notes that carry a headline figure beyond the first table, repeated in the README: the
+ * durable scenario's targets from issue 5 (p99, GET ratio) and failover's spread over rounds.
+ */
+const headlineNotePattern = /^Target \(|: median \d+ ms, min \d+ ms, max \d+ ms/;
 
 export function updateReadme(readmePath: string, outDir: string): number {
   if (!fs.existsSync(readmePath)) {
@@ -70,6 +75,8 @@ export function renderReadmeSection(stampStr: string, results: readonly Scenario
     if (notRun.length > 0) lines.push(`Not run: ${notRun.join('; ')}.`, '');
     const group = r.comparisons[0]?.group;
     if (group !== undefined) lines.push(...comparisonTable(group, r.comparisons.filter((c) => c.group === group), false), '');
+    const headlines = r.notes.filter((n) => headlineNotePattern.test(n));
+    if (headlines.length > 0) lines.push(...headlines.map((n) => `- ${n}`), '');
     const chart = r.charts[0];
     if (chart !== undefined) lines.push(`![${chart.title}](${prefix}${stampStr}-${r.scenario}-${chart.id}.svg)`, '');
   }
