@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Xoshiro128 } from '../src/util/prng.ts';
 import { Zipf, scrambler } from '../bench/lib/zipf.ts';
 import { median, pairRatios, ratioSummary, alternate } from '../bench/lib/stats.ts';
-import { parseRedisBenchmarkCsv } from '../bench/lib/redis-benchmark.ts';
+import { parseRedisBenchmarkCsv, rowFor } from '../bench/lib/redis-benchmark.ts';
 import { standardTraces } from '../bench/lib/traces.ts';
 
 const samples = 200_000;
@@ -110,6 +110,23 @@ test('redis-benchmark --csv output is parsed', () => {
   assert.equal(rows.length, 2);
   assert.deepEqual(rows[0], { test: 'SET', rps: 76045.62, avgMs: 0.348, minMs: 0.08, p50Ms: 0.335, p95Ms: 0.471, p99Ms: 0.839, maxMs: 1.959 });
   assert.equal(rows[1]?.rps, 100000);
+});
+
+test('redis-benchmark: the row measuring a test, not the LPUSH that fills the list for LRANGE', () => {
+  const csv = [
+    '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"',
+    '"LPUSH","43478.26","0.605","0.200","0.543","0.855","1.463","2.183"',
+    '"LPUSH (needed to benchmark LRANGE)","44444.44","0.662","0.200","0.503","0.847","6.247","6.959"',
+    '"LRANGE_100 (first 100 elements)","40816.33","0.717","0.408","0.655","0.999","2.239","2.919"',
+    '',
+  ].join('\n');
+  const rows = parseRedisBenchmarkCsv(csv);
+  assert.equal(rowFor(rows, 'lrange_100')?.rps, 40816.33);
+  assert.equal(rowFor(rows, 'lrange_100')?.p99Ms, 2.239);
+  assert.equal(rowFor(rows, 'lpush')?.rps, 43478.26);
+  // With only the fill line, there is no LPUSH measurement to report.
+  assert.equal(rowFor(rows.slice(1), 'lpush'), undefined);
+  assert.equal(rowFor(rows, 'lrange_300'), undefined);
 });
 
 test('eviction traces: deterministic, scans are one-off keys, loop cycles', () => {

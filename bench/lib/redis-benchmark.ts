@@ -41,10 +41,20 @@ export async function redisBenchmark(o: RbOptions): Promise<RbOutcome> {
     const detail = `${out.stderr.trim()} ${out.stdout.replace(/^"test".*$/m, '').trim()}`.trim().slice(-300);
     return { ok: false, error: `redis-benchmark exited with ${out.code}${detail === '' ? '' : `: ${detail}`}` };
   }
-  const rows = parseRedisBenchmarkCsv(out.stdout);
-  const row = rows[0];
-  if (row === undefined || !(row.rps > 0)) return { ok: false, error: `no result in redis-benchmark output: ${out.stdout.slice(0, 300)}` };
+  const row = rowFor(parseRedisBenchmarkCsv(out.stdout), o.test);
+  if (row === undefined || !(row.rps > 0)) return { ok: false, error: `no ${o.test.toUpperCase()} result in redis-benchmark output: ${out.stdout.slice(0, 300)}` };
   return { ok: true, row };
+}
+
+/**
+ * The row that measures `test`. One test can print several rows: `-t lrange_100` first runs
+ * "LPUSH (needed to benchmark LRANGE)" to fill the list and then "LRANGE_100 (first 100
+ * elements)"; the fill is not the measurement. A row matches when its first word is the test's
+ * name in capitals.
+ */
+export function rowFor(rows: readonly RbRow[], test: string): RbRow | undefined {
+  const name = test.toUpperCase();
+  return rows.find((r) => r.test.split(' ')[0] === name && !/needed to benchmark/i.test(r.test));
 }
 
 /** Parses `redis-benchmark --csv` (7.x: test, rps, avg, min, p50, p95, p99, max latency in ms). */
