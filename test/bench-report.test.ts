@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { barChartSvg, formatValue } from '../bench/lib/svg.ts';
 import { comparisonTable, renderReport, writeResults } from '../bench/lib/report.ts';
-import { markerEnd, markerStart, updateReadme } from '../bench/lib/readme.ts';
+import { markerEnd, markerStart, renderReadmeSection, updateReadme } from '../bench/lib/readme.ts';
 import { comparison, push, summarize, chartOf } from '../bench/lib/scenario.ts';
 import type { ScenarioResult } from '../bench/lib/types.ts';
 
@@ -116,4 +116,26 @@ test('README: only the text between the markers changes; no markers, no write', 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('README: the tables a scenario names in readmeGroups, in order, and its target lines', () => {
+  const r = sample();
+  const p99 = comparison('p99 latency (ms)', 'GET', 'ms', 'lower');
+  const piped = comparison('Throughput, pipelined (req/s)', 'GET', 'req/s', 'higher');
+  [1, 2].forEach((v, i) => push(p99, 'Floe', i, v));
+  [9, 9].forEach((v, i) => push(piped, 'Floe', i, v));
+  r.comparisons.push(summarize(p99), summarize(piped));
+  r.notes = ['Target (issue 2): SET ≥ 0.8× Redis req/s: met; SET 0.90× (met).', 'a method note'];
+  // Only the first table, without readmeGroups (results written before it existed).
+  const plain = renderReadmeSection('s', [r], '');
+  assert.match(plain, /\*\*Throughput \(req\/s\)\*\*/);
+  assert.ok(!plain.includes('p99 latency (ms)') && !plain.includes('pipelined'));
+  r.readmeGroups = ['Throughput (req/s)', 'Throughput, pipelined (req/s)', 'p99 latency (ms)', 'a group with no rows'];
+  const md = renderReadmeSection('s', [r], '');
+  const at = (s: string): number => md.indexOf(s);
+  assert.ok(at('**Throughput (req/s)**') >= 0 && at('**Throughput (req/s)**') < at('**Throughput, pipelined (req/s)**'));
+  assert.ok(at('**Throughput, pipelined (req/s)**') < at('**p99 latency (ms)**'));
+  assert.ok(!md.includes('a group with no rows'));
+  assert.match(md, /^- Target \(issue 2\): SET ≥ 0\.8× Redis req\/s: met; SET 0\.90× \(met\)\.$/m);
+  assert.ok(!md.includes('a method note'));
 });

@@ -10,8 +10,9 @@ import type { ScenarioResult } from './types.ts';
 export const markerStart = '<!-- bench:start -->';
 export const markerEnd = '<!-- bench:end -->';
 /**
- * Notes that carry a headline figure beyond the first table, repeated in the README: the
- * durable scenario's targets from issue 5 (p99, GET ratio) and failover's spread over rounds.
+ * Notes that carry a headline figure beyond the tables, repeated in the README: the targets
+ * from the issues (commands: issues 2 and 3; durable: issue 5), each with the measured ratio
+ * and whether it is met, and failover's spread over rounds.
  */
 const headlineNotePattern = /^Target \(|: median \d+ ms, min \d+ ms, max \d+ ms/;
 
@@ -55,7 +56,18 @@ export function latestResults(outDir: string): { stamp: string; results: Scenari
   return { stamp: stampStr, results };
 }
 
-/** A compact section: the first table of each scenario, one chart each, and the report link. */
+/** The groups a scenario asked for that have rows, or else its first group. */
+function readmeGroups(r: ScenarioResult): string[] {
+  const asked = (r.readmeGroups ?? []).filter((g) => r.comparisons.some((c) => c.group === g));
+  if (asked.length > 0) return asked;
+  const first = r.comparisons[0]?.group;
+  return first === undefined ? [] : [first];
+}
+
+/**
+ * A compact section: the first table of each scenario (or the tables it names in
+ * `readmeGroups`), its headline notes, one chart each, and the report link.
+ */
 export function renderReadmeSection(stampStr: string, results: readonly ScenarioResult[], relOut: string): string {
   const prefix = relOut === '' ? '' : `${relOut.split(path.sep).join('/')}/`;
   const m = results[0]?.machine;
@@ -73,8 +85,7 @@ export function renderReadmeSection(stampStr: string, results: readonly Scenario
     }
     const notRun = r.systems.filter((s) => s.status !== 'ran').map((s) => `${s.label}: ${s.reason ?? s.status}`);
     if (notRun.length > 0) lines.push(`Not run: ${notRun.join('; ')}.`, '');
-    const group = r.comparisons[0]?.group;
-    if (group !== undefined) lines.push(...comparisonTable(group, r.comparisons.filter((c) => c.group === group), false), '');
+    for (const group of readmeGroups(r)) lines.push(...comparisonTable(group, r.comparisons.filter((c) => c.group === group), false), '');
     const headlines = r.notes.filter((n) => headlineNotePattern.test(n));
     if (headlines.length > 0) lines.push(...headlines.map((n) => `- ${n}`), '');
     const chart = r.charts[0];

@@ -87,6 +87,7 @@ async function runOne(s: Scenario, ctx: ScenarioContext, bar: Progress, failed: 
     result.charts = out.charts;
     result.notes.push(...out.notes);
     if (out.notAvailable !== undefined) result.notAvailable = out.notAvailable;
+    if (out.readmeGroups !== undefined) result.readmeGroups = out.readmeGroups;
   } catch (err) {
     failed.push(s.name);
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);

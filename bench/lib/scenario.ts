@@ -9,7 +9,7 @@ import { systems, type Availability, type RunningSystem, type StartOptions } fro
 import type { ChartSpec, Comparison, ScenarioResult, SystemReport } from './types.ts';
 import type { Progress } from './progress.ts';
 
-export type ScenarioOutput = Pick<ScenarioResult, 'comparisons' | 'charts' | 'notes' | 'params' | 'tools'> & { notAvailable?: string };
+export type ScenarioOutput = Pick<ScenarioResult, 'comparisons' | 'charts' | 'notes' | 'params' | 'tools'> & { notAvailable?: string; readmeGroups?: string[] };
 
 export type Scenario = {
   name: string;

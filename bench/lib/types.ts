@@ -72,6 +72,11 @@ export type ScenarioResult = {
   comparisons: Comparison[];
   charts: ChartSpec[];
   notes: string[];
+  /**
+   * Comparison groups the README section shows, in this order; without it, the first group
+   * only. For tables a target in the notes refers to (commands: p99 and pipelined throughput).
+   */
+  readmeGroups?: string[];
   /** Set when the scenario as a whole cannot run yet (e.g. needs replicated Floe). */
   notAvailable?: string;
 };
