@@ -41,6 +41,7 @@ test('floe bench --quick writes a report and positive figures for every system t
     assert.deepEqual(results.map((x) => x.scenario).sort(), ['commands', 'durable', 'eviction', 'failover', 'memory', 'mixed']);
     for (const res of results) checkScenario(res);
     checkFloe3(results);
+    checkCommands(results);
     for (const svg of files.filter((f) => f.endsWith('.svg'))) assert.match(fs.readFileSync(path.join(out, svg), 'utf8'), /^<svg[\s\S]*<\/svg>\n$/);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -80,6 +81,18 @@ function checkFloe3(results: readonly ScenarioResult[]): void {
     assert.ok(values('durable', 'GET req/s').some((v) => v > 0), 'floe-3: no GET throughput through the leader');
   }
   if (ran('failover')) assert.ok(values('failover', 'failover').some((v) => v > 0), 'floe-3: no failover time');
+}
+
+/** Where Floe and Redis both ran the commands: issue 2's and 3's target lines, and LRANGE_100 measured. */
+function checkCommands(results: readonly ScenarioResult[]): void {
+  const res = results.find((r) => r.scenario === 'commands');
+  if (res === undefined || !['floe', 'redis'].every((id) => res.systems.find((s) => s.id === id)?.status === 'ran')) return;
+  const targets = res.notes.filter((n) => n.startsWith('Target (issue '));
+  assert.equal(targets.filter((n) => n.startsWith('Target (issue 2)')).length, 3, targets.join('\n'));
+  assert.equal(targets.filter((n) => n.startsWith('Target (issue 3)')).length, 1, targets.join('\n'));
+  const lrange = res.comparisons.find((c) => c.name === 'LRANGE_100' && c.unit === 'req/s');
+  for (const s of res.systems) assert.ok((lrange?.values[s.label] ?? []).some((v) => typeof v === 'number' && v > 0), `${s.label}: no LRANGE_100 figure`);
+  assert.ok((res.readmeGroups ?? []).length === 3, 'the README shows three commands tables');
 }
 
 test('a system whose binary is missing is reported as skipped with its apt-get line', async () => {
