@@ -6,7 +6,7 @@
 import { RaftNode } from '../raft/node.ts';
 import type { Entry, GroupId, RaftConfig, ReadState } from '../raft/types.ts';
 import { err, type Reply } from '../protocol/reply.ts';
-import { decodeEntry, type StoreEntry } from '../store/entry.ts';
+import { decodeEntry, ENTRY_COMMANDS, type StoreEntry } from '../store/entry.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 
 /** Applies one decoded entry at index to the keyspace; returns one reply per command. */
@@ -19,6 +19,8 @@ export const OUTCOME_UNKNOWN = 'outcome-unknown';
 
 interface PendingWrite {
   term: number;
+  /** The entry as proposed: applied as is when it commits at (index, term), without decoding. */
+  entry: StoreEntry;
   resolve: (outcome: CommitOutcome) => void;
 }
 
@@ -50,9 +52,13 @@ export class GroupReplica {
     this.applied = applied;
   }
 
-  /** Waits for the entry proposed at (index, term): its replies, or null if another entry won the index. */
-  waitForCommit(index: number, term: number): Promise<CommitOutcome> {
-    return new Promise((resolve) => this.writes.set(index, { term, resolve }));
+  /**
+   * Waits for `entry`, proposed at (index, term): its replies, or null if another entry won
+   * the index. Log matching makes the entry committed at (index, term) this very entry, so
+   * it is applied from `entry` rather than decoded from the log.
+   */
+  waitForCommit(index: number, term: number, entry: StoreEntry): Promise<CommitOutcome> {
+    return new Promise((resolve) => this.writes.set(index, { term, entry, resolve }));
   }
 
   /** Runs `run` once the applied index reaches `index` (at once if it has). */
@@ -78,16 +84,19 @@ export class GroupReplica {
   applyCommitted(entries: readonly Entry[]): void {
     for (const e of entries) {
       if (e.index <= this.applied) continue;
+      const w = this.writes.get(e.index);
+      const ours = w !== undefined && w.term === e.term;
+      // Only client commands skip decoding: their arguments are one-byte strings, which the
+      // encoding keeps exactly, so every replica applies the same thing.
       let replies: Reply[] | null = null;
       if (e.type === 'normal' && e.data.length > 0) {
-        replies = this.apply(decodeEntry(e.data), e.index);
+        replies = this.apply(ours && w.entry.kind === ENTRY_COMMANDS ? w.entry : decodeEntry(e.data), e.index);
         this.bytesSinceSnapshot += e.data.length;
       }
       this.applied = e.index;
-      const w = this.writes.get(e.index);
       if (w !== undefined) {
         this.writes.delete(e.index);
-        w.resolve(w.term === e.term ? (replies ?? []) : null);
+        w.resolve(ours ? (replies ?? []) : null);
       }
     }
     this.wakeReads();

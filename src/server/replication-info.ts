@@ -52,6 +52,16 @@ export function raftInfo(repl: Replication): Fields {
     ['raft_pending_writes', repl.group.pendingWrites()],
     ['raft_disk_failure', repl.diskFailure === null ? '' : repl.diskFailure.message],
   ];
+  const wal = repl.walStats();
+  out.push(
+    ['wal_segments', wal.segments], ['wal_bytes', wal.bytes], ['wal_records_appended', wal.recordsAppended],
+    ['wal_batches_written', wal.batchesWritten], ['wal_syncs', wal.syncs],
+  );
+  const bus = repl.bus.stats;
+  out.push(
+    ['bus_frames_sent', bus.framesSent.reduce((a, b) => a + b, 0)], ['bus_bytes_sent', bus.bytesSent],
+    ['bus_frames_received', bus.framesReceived.reduce((a, b) => a + b, 0)], ['bus_bytes_received', bus.bytesReceived],
+  );
   for (const [id, p] of st.progress ?? []) {
     if (id === st.id) continue;
     out.push([`raft_follower_${repl.peerName(id)}`, `match=${p.match},next=${p.next},state=${p.state},learner=${p.isLearner ? 1 : 0}`]);

@@ -8,11 +8,12 @@ import { busPeers, parsePeers, type PeerSpec } from '../cluster/peers.ts';
 import { NodeDisk } from '../io/node/disk.ts';
 import type { ConfState, Entry, Message, NodeId, RaftStorage, Ready, Snapshot } from '../raft/types.ts';
 import type { Reply } from '../protocol/reply.ts';
-import { ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, encodeEntry, type StoreEntry } from '../store/entry.ts';
+import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, encodeEntry, type StoreEntry } from '../store/entry.ts';
 import type { ConfChange } from '../raft/types.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts';
 import type { WalRecord } from '../storage/types.ts';
+import type { WalStats } from '../storage/wal.ts';
 import { FloeError } from '../util/errors.ts';
 import { Xoshiro128 } from '../util/prng.ts';
 import { GroupReplica, OUTCOME_UNKNOWN, type Applier } from './replica.ts';
@@ -32,6 +33,8 @@ const REJOIN_RETRY_MS = 5000; // a node that lost its log asks the leader to re-
 const BOOTSTRAP_INDEX = 1; // a new group's first entry: its initial membership, the same on every member
 const CLUSTER_WAIT_DEFAULT_MS = 5000; // until the routing layer passes cluster-wait-ms
 const CATCH_UP_TICKS_EXTRA = 2; // ticks past an election timeout given at once after a pause
+const BATCH_COMMANDS_MAX = 1024; // client writes one batched log entry carries at most
+const BATCH_BYTES_MAX = 256 * 1024; // argument bytes one batched log entry carries at most
 
 export interface ReplicationOptions {
   self: PeerSpec;
@@ -56,6 +59,7 @@ export interface ReplicationOptions {
 }
 
 export type WriteOutcome = { ok: true; replies: Reply[]; index: number } | { ok: false; error: string };
+export type CommandOutcome = { ok: true; reply: Reply; index: number } | { ok: false; error: string };
 
 export class Replication {
   readonly self: PeerSpec;
@@ -98,6 +102,10 @@ export class Replication {
   clusterWaitMs: () => number = () => CLUSTER_WAIT_DEFAULT_MS;
   private readonly pendingExpire = new Set<string>();
   readonly pendingEvict = new Set<string>();
+  /** Client writes waiting to be proposed together as one entry (see writeCommand). */
+  private batchCommands: string[][] = [];
+  private batchWaiters: Array<(outcome: CommandOutcome) => void> = [];
+  private batchBytes = 0;
 
   constructor(opts: ReplicationOptions) {
     this.opts = opts;
@@ -170,6 +178,7 @@ export class Replication {
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     if (this.abandonTimer !== null) clearTimeout(this.abandonTimer);
     for (const w of [...this.leaderChangeWaiters]) w(0);
+    this.failBatch('TRYAGAIN the node is shutting down; the write was not applied');
     this.group?.failAll();
     for (const w of this.leaderWaiters) w();
     await this.bus?.stop();
@@ -297,6 +306,7 @@ export class Replication {
     try {
       while (!this.stopped && this.diskFailure === null) {
         this.again = false;
+        this.flushBatch();
         const rd = this.group.raft.ready();
         if (rd === null) {
           if (!this.again) break;
@@ -527,6 +537,7 @@ export class Replication {
     this.isLeader = false;
     // The core is frozen from now on; the leader is learned from the traffic (see followLeaderHint).
     this.setLeader(0);
+    this.failBatch(`ERR writes are disabled: ${error.message}`);
     this.group?.failAll();
     this.opts.log('disk-failed', { error: error.message });
   }
@@ -572,12 +583,50 @@ export class Replication {
     const r = this.group.raft.propose(encodeEntry(entry));
     if (!r.ok) return { ok: false, error: refusalError(r.reason) };
     this.wake();
-    const replies = await this.group.waitForCommit(r.index, r.term);
+    const replies = await this.group.waitForCommit(r.index, r.term, entry);
     if (replies === null) return { ok: false, error: 'TRYAGAIN the write lost its place in the log to a leader change; it was not applied' };
     if (replies === OUTCOME_UNKNOWN) {
       return { ok: false, error: 'TRYAGAIN this node lost leadership before the write committed; it may or may not be applied' };
     }
     return { ok: true, replies, index: r.index };
+  }
+
+  /**
+   * Proposes one client command (leader only) and waits until it is applied. The commands
+   * that arrive within one turn of the event loop (or until a batch is full) share one log
+   * entry: one record, one checksum and one apply call for all of them. They are independent
+   * commands applied in order, each with its own reply; MULTI/EXEC keeps its own entry.
+   */
+  writeCommand(args: string[]): Promise<CommandOutcome> {
+    if (this.diskFailure !== null) return Promise.resolve({ ok: false, error: `ERR writes are disabled: ${this.diskFailure.message}` });
+    return new Promise((resolve) => {
+      this.batchCommands.push(args);
+      this.batchWaiters.push(resolve);
+      for (const a of args) this.batchBytes += a.length;
+      if (this.batchCommands.length >= BATCH_COMMANDS_MAX || this.batchBytes >= BATCH_BYTES_MAX) this.flushBatch();
+      this.wake();
+    });
+  }
+
+  /** Proposes the batched commands as one entry (the Ready loop calls this before each Ready). */
+  private flushBatch(): void {
+    if (this.batchCommands.length === 0) return;
+    const commands = this.batchCommands;
+    const waiters = this.batchWaiters;
+    this.batchCommands = [];
+    this.batchWaiters = [];
+    this.batchBytes = 0;
+    void this.write({ kind: ENTRY_COMMANDS, timeMs: this.entryTime(), origin: this.self.id, commands }).then((out) => {
+      for (const [i, w] of waiters.entries()) w(out.ok ? { ok: true, reply: out.replies[i] ?? null, index: out.index } : out);
+    });
+  }
+
+  private failBatch(error: string): void {
+    const waiters = this.batchWaiters;
+    this.batchCommands = [];
+    this.batchWaiters = [];
+    this.batchBytes = 0;
+    for (const w of waiters) w({ ok: false, error });
   }
 
   /** Runs `read` once it is linearizable here: by lease if valid, else by ReadIndex. */
@@ -622,6 +671,11 @@ export class Replication {
 
   peerName(id: NodeId): string {
     return this.peers.find((p) => p.id === id)?.name ?? (id === 0 ? '' : `#${id}`);
+  }
+
+  /** The WAL's counters (records, batches, fdatasyncs), for INFO raft. */
+  walStats(): WalStats {
+    return this.storage.wal.stats();
   }
 
   peerById(id: NodeId): PeerSpec | undefined {

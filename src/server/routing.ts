@@ -363,10 +363,10 @@ export class ReplicatedRouting {
   /** A write: one log entry; the reply is what applying it produced. */
   async write(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
     if ((spec.flags & F.DENYOOM) !== 0 && !this.host.makeRoomReplicated()) return ERR_OOM;
-    const out = await this.repl.write({ kind: ENTRY_COMMANDS, timeMs: this.repl.entryTime(), origin: this.repl.self.id, commands: [args] });
+    const out = await this.repl.writeCommand(args);
     if (!out.ok) return err(out.error);
     client.lastWriteIndex = out.index;
-    return out.replies[0] ?? null;
+    return out.reply;
   }
 
   async read(client: ClientState, spec: CommandSpec, args: string[]): Promise<Reply> {
