@@ -397,3 +397,73 @@ test('a missing segment in the middle, or a torn segment creation, are told apar
       e instanceof FloeError && e.code === 'FLOE_ERR_WAL_CORRUPT' && /is missing/.test(e.message));
   });
 });
+
+/** NodeDisk whose files count their synchronous calls and can fail the next writeNow. */
+class SyncCountingDisk extends NodeDisk {
+  writesNow = 0;
+  syncsNow = 0;
+  asyncWrites = 0;
+  failNextWrite: string | null = null;
+  override async open(path: string, mode: Parameters<NodeDisk['open']>[1]) {
+    const file = await super.open(path, mode);
+    const writeNow = file.writeNow?.bind(file);
+    const datasyncNow = file.datasyncNow?.bind(file);
+    const write = file.write.bind(file);
+    assert.ok(writeNow !== undefined && datasyncNow !== undefined, 'NodeDisk files have the synchronous pair');
+    return Object.assign(file, {
+      write: (data: Uint8Array, position: number) => {
+        this.asyncWrites++;
+        return write(data, position);
+      },
+      writeNow: (data: Uint8Array, position: number) => {
+        if (this.failNextWrite !== null) {
+          const code = this.failNextWrite;
+          this.failNextWrite = null;
+          throw Object.assign(new Error(`${code}: write (injected)`), { code });
+        }
+        this.writesNow++;
+        writeNow(data, position);
+      },
+      datasyncNow: () => {
+        this.syncsNow++;
+        datasyncNow();
+      },
+    });
+  }
+}
+
+test('always: batches go through the synchronous write and fdatasync; a failed one fails the log', async () => {
+  await withTempDir(async (dir) => {
+    const disk = new SyncCountingDisk();
+    const { wal } = await open(dir, { disk });
+    const asyncAtStart = disk.asyncWrites; // the segment header
+    await Promise.all(Array.from({ length: 10 }, (_, i) => wal.append([entry(1, 1, i + 1)])));
+    await wal.append([entry(1, 1, 11), { type: 'hardState', group: 1, term: 1, vote: 1, commit: 11 }]);
+    assert.equal(disk.writesNow, 2, 'one synchronous write per batch');
+    assert.equal(disk.syncsNow, 2, 'one synchronous fdatasync per batch');
+    assert.equal(disk.asyncWrites, asyncAtStart);
+    disk.failNextWrite = 'ENOSPC';
+    await assert.rejects(wal.append([entry(1, 1, 12)]), (e: unknown) => e instanceof FloeError && e.code === 'FLOE_ERR_DISK');
+    assert.match(String(wal.failure?.message), /ENOSPC/);
+    await wal.close();
+    const again = await open(dir);
+    assert.deepEqual(again.groups.get(1)?.entries.map((e) => e.index), Array.from({ length: 11 }, (_, i) => i + 1));
+    await again.wal.close();
+  });
+});
+
+test('everysec, or syncIo off: writes and fdatasyncs stay off the event loop', async () => {
+  for (const options of [{ fsync: 'everysec' as const }, { fsync: 'always' as const, syncIo: false }]) {
+    await withTempDir(async (dir) => {
+      const disk = new SyncCountingDisk();
+      const { wal } = await open(dir, { disk, ...options });
+      const asyncAtStart = disk.asyncWrites;
+      await wal.append([entry(1, 1, 1)]);
+      await wal.sync();
+      assert.equal(disk.writesNow, 0);
+      assert.equal(disk.syncsNow, 0);
+      assert.equal(disk.asyncWrites, asyncAtStart + 1);
+      await wal.close();
+    });
+  }
+});

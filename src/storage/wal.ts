@@ -77,6 +77,8 @@ export interface WalOptions {
   warn?: (message: string) => void;
   /** Called once when a write or fdatasync fails and the log enters its failed state. */
   onFailure?: (error: FloeError) => void;
+  /** Default true: in mode always, use the Disk's synchronous write/datasync if it has them. */
+  syncIo?: boolean;
 }
 
 const segmentNamePattern = /^([0-9a-f]{16})\.wal$/;
@@ -168,6 +170,14 @@ async function repairTornTail(
 
 export class FileWal implements WriteAheadLog {
   readonly fsync: 'always' | 'everysec';
+  /**
+   * Mode always: batches are written and fdatasynced with the Disk's synchronous calls when it
+   * has them. A batch's acknowledgement waits for its fdatasync anyway, and the Ready loop
+   * waits for its batch, so blocking costs no concurrency there, and it saves the threadpool
+   * round trips that otherwise cost more CPU than the I/O (docs/storage.md). Mode everysec
+   * keeps its periodic fdatasync off the event loop.
+   */
+  private readonly syncIo: boolean;
   private readonly disk: Disk;
   private readonly dir: string;
   private readonly segmentBytesMax: number;
@@ -212,6 +222,7 @@ export class FileWal implements WriteAheadLog {
 
   constructor(options: WalOptions, segments: SegmentInfo[], tracks: GroupTracks) {
     this.fsync = options.fsync;
+    this.syncIo = options.fsync === 'always' && options.syncIo !== false;
     this.disk = options.disk;
     this.dir = options.dir;
     this.segmentBytesMax = options.segmentBytesMax ?? segmentBytesMaxDefault;
@@ -329,7 +340,9 @@ export class FileWal implements WriteAheadLog {
     }
     const segment = this.segments[this.segments.length - 1];
     assert(segment !== undefined && this.file !== null);
-    await this.file.write(batch.buf.subarray(0, batch.bytes), segment.bytes);
+    const bytes = batch.buf.subarray(0, batch.bytes);
+    if (this.syncIo && this.file.writeNow !== undefined) this.file.writeNow(bytes, segment.bytes);
+    else await this.file.write(bytes, segment.bytes);
     segment.bytes += batch.bytes;
     this.batchesInSegment++;
     this.counters.batchesWritten++;
@@ -369,7 +382,8 @@ export class FileWal implements WriteAheadLog {
     assert(this.file !== null);
     this.syncRequested = false;
     const covered = this.writtenBatch;
-    await this.file.datasync();
+    if (this.syncIo && this.file.datasyncNow !== undefined) this.file.datasyncNow();
+    else await this.file.datasync();
     this.counters.syncs++;
     this.markSynced(covered);
   }

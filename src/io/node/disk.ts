@@ -1,7 +1,9 @@
-// The real Disk: node:fs/promises, so every read, write and fsync runs on libuv's threadpool
-// and never blocks the event loop. Errors are the errno exceptions of node:fs; storage/ turns
-// them into FloeErrors.
+// The real Disk: node:fs/promises, so reads, writes and fsyncs run on libuv's threadpool
+// and never block the event loop — except writeNow/datasyncNow, the synchronous pair the WAL
+// uses in fsync always mode (see docs/storage.md). Errors are the errno exceptions of node:fs;
+// storage/ turns them into FloeErrors.
 
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { open, readdir, mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Disk, DiskFile, OpenMode } from '../disk.ts';
@@ -39,6 +41,19 @@ class NodeDiskFile implements DiskFile {
 
   datasync(): Promise<void> {
     return this.handle.datasync();
+  }
+
+  writeNow(data: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < data.length) {
+      const n = writeSync(this.handle.fd, data, done, data.length - done, position + done);
+      if (n <= 0) throw new Error(`short write to ${this.path}`);
+      done += n;
+    }
+  }
+
+  datasyncNow(): void {
+    fdatasyncSync(this.handle.fd);
   }
 
   truncate(length: number): Promise<void> {
