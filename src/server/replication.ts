@@ -616,9 +616,14 @@ export class Replication {
     this.batchCommands = [];
     this.batchWaiters = [];
     this.batchBytes = 0;
-    void this.write({ kind: ENTRY_COMMANDS, timeMs: this.entryTime(), origin: this.self.id, commands }).then((out) => {
-      for (const [i, w] of waiters.entries()) w(out.ok ? { ok: true, reply: out.replies[i] ?? null, index: out.index } : out);
-    });
+    this.write({ kind: ENTRY_COMMANDS, timeMs: this.entryTime(), origin: this.self.id, commands }).then(
+      (out) => {
+        for (const [i, w] of waiters.entries()) w(out.ok ? { ok: true, reply: out.replies[i] ?? null, index: out.index } : out);
+      },
+      (e: unknown) => {
+        for (const w of waiters) w({ ok: false, error: `ERR ${e instanceof Error ? e.message : String(e)}` });
+      },
+    );
   }
 
   private failBatch(error: string): void {
