@@ -38,6 +38,34 @@ describe('replication: a healthy 3-node cluster', () => {
     }
   });
 
+  test('concurrent writes from many connections share log entries, each with its own reply', async () => {
+    const clients = Array.from({ length: 24 }, () => cluster.client(leader.name));
+    await Promise.all(clients.map((c) => c.ping()));
+    await cluster.client(leader.name).set('batch:text', 'not a number');
+    const before = Number((await info(leader.port, 'raft')).get('wal_records_appended'));
+    const rounds = 20;
+    for (let round = 0; round < rounds; round++) {
+      // Sent together: they arrive in the same turns of the leader's event loop.
+      const replies = await Promise.all(clients.map((c, i) =>
+        i === 0 ? c.incr('batch:text').then(() => 'no error', (e: Error) => e.message) : c.incr(`batch:n${i}`)));
+      assert.match(String(replies[0]), /not an integer/, 'the failing command keeps its error to itself');
+      for (let i = 1; i < clients.length; i++) assert.equal(replies[i], round + 1, `client ${i} round ${round}`);
+    }
+    const records = Number((await info(leader.port, 'raft')).get('wal_records_appended')) - before;
+    const commands = rounds * clients.length;
+    assert.ok(records < commands, `${commands} commands took ${records} WAL records: they were not batched`);
+    // Every replica applied the batched entries identically.
+    for (const n of cluster.nodes) {
+      const c = cluster.client(n.name);
+      await c.readonly();
+      await eventually(`${n.name} has every counter`, 5000, async () => {
+        const values = await c.mget(...clients.slice(1).map((_, j) => `batch:n${j + 1}`));
+        return values.every((v) => v === String(rounds)) ? true : undefined;
+      });
+      assert.equal(await c.get('batch:text'), 'not a number');
+    }
+  });
+
   test('MULTI/EXEC through a follower is one atomic entry', async () => {
     const c = cluster.client((followers[0] as TestNode).name);
     const r = await c.multi().set('basic:m1', 'a').incr('basic:m2').get('basic:m1').exec();
