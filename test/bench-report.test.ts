@@ -9,7 +9,7 @@ import path from 'node:path';
 import { barChartSvg, formatValue } from '../bench/lib/svg.ts';
 import { comparisonTable, renderReport, writeResults } from '../bench/lib/report.ts';
 import { markerEnd, markerStart, renderReadmeSection, updateReadme } from '../bench/lib/readme.ts';
-import { comparison, push, summarize, chartOf } from '../bench/lib/scenario.ts';
+import { comparison, pairsOf, push, summarize, chartOf } from '../bench/lib/scenario.ts';
 import type { ScenarioResult } from '../bench/lib/types.ts';
 
 function sample(): ScenarioResult {
@@ -44,6 +44,22 @@ test('summarize: medians per series and first-series ratios per round', () => {
   assert.deepEqual(r?.medians, { Floe: 100, Redis: 200 });
   assert.deepEqual(r?.ratios?.[0]?.perRound, [0.5, 0.55, 0.45]);
   assert.equal(r?.ratios?.[0]?.median, 0.5);
+});
+
+test('summarize with pairsOf: Floe stays the A side even when Redis recorded first', () => {
+  const labels: Record<string, string> = { floe: 'Floe', redis: 'Redis' };
+  const ctx = { label: (id: string) => labels[id] ?? id };
+  const c = comparison('Throughput', 'SET', 'req/s', 'higher');
+  push(c, 'Redis', 0, 200); // Floe's first round failed: Redis is the first series
+  push(c, 'Redis', 1, 200);
+  push(c, 'Floe', 1, 150);
+  const unpaired = summarize(structuredClone(c));
+  assert.equal(unpaired.ratios?.[0]?.a, 'Redis', 'without pairs the first series to record is A');
+  const paired = summarize(c, pairsOf(ctx, 'floe', ['redis']));
+  assert.equal(paired.ratios?.length, 1);
+  assert.equal(paired.ratios?.[0]?.a, 'Floe');
+  assert.equal(paired.ratios?.[0]?.b, 'Redis');
+  assert.equal(paired.ratios?.[0]?.median, 0.75);
 });
 
 test('markdown table: medians, ratio with range, n/a with its reason', () => {

@@ -120,6 +120,15 @@ export class ScenarioContext {
   }
 }
 
+/**
+ * Ratio pairs: system `first` against each of `others`, by label. Passing them to summarize
+ * fixes which side is A; without them the A side is whichever system recorded a value first,
+ * so a system that failed its first round would turn "Floe / Redis" into "Redis / Floe".
+ */
+export function pairsOf(ctx: Pick<ScenarioContext, 'label'>, first: string, others: readonly string[]): ReadonlyArray<readonly [string, string]> {
+  return others.map((o) => [ctx.label(first), ctx.label(o)] as const);
+}
+
 /** A comparison row with nothing measured yet. */
 export function comparison(group: string, name: string, unit: string, better: Comparison['better']): Comparison {
   return { group, name, unit, better, values: {}, unsupported: {} };

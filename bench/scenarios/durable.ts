@@ -7,7 +7,7 @@ import { redisBenchmark, redisBenchmarkInstalled, redisBenchmarkVersion, type Rb
 import { etcdPuts, wrkInstalled, wrkVersion } from '../lib/etcd-load.ts';
 import { systems, type RunningSystem } from '../lib/systems.ts';
 import { alternate } from '../lib/stats.ts';
-import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
 import type { Comparison } from '../lib/types.ts';
 
 const connections = 50;
@@ -72,7 +72,12 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
   } finally {
     for (const sys of running.values()) await sys.stop();
   }
-  out.comparisons.push(summarize(rows.rps), summarize(rows.p50), summarize(rows.p99), summarize(rows.getRps), summarize(rows.getP99));
+  const writes = pairsOf(ctx, 'floe-3', ['redis-aof', 'etcd-3']);
+  const reads = pairsOf(ctx, 'floe-3', ['floe']);
+  out.comparisons.push(
+    summarize(rows.rps, writes), summarize(rows.p50, writes), summarize(rows.p99, writes),
+    summarize(rows.getRps, reads), summarize(rows.getP99, reads),
+  );
   out.charts.push(chartOf('throughput', 'Durable writes/s', [rows.rps]), chartOf('latency', 'Durable write latency', [rows.p50, rows.p99], true));
   out.charts.push(chartOf('get', 'GET through the 3-node leader vs single-node Floe (req/s)', [rows.getRps]));
   out.notes.push(...targetNotes(ctx, rows));

@@ -8,7 +8,7 @@ import { alternate, median } from '../lib/stats.ts';
 import { sleep } from '../lib/proc.ts';
 import { RespClient, replyText } from '../lib/resp.ts';
 import { withTimeout } from '../lib/floe-cluster.ts';
-import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
 import type { Comparison } from '../lib/types.ts';
 
 /** A write without a reply after this long is abandoned and the writer moves to the next member. */
@@ -42,7 +42,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     await once(ctx, id, round, row);
   });
   const out: ScenarioOutput = {
-    comparisons: [summarize(row)],
+    comparisons: [summarize(row, pairsOf(ctx, 'floe-3', ['etcd-3']))],
     charts: [chartOf('failover', 'Failover time', [row])],
     notes: [
       'Both clusters run with a 1000 ms election timeout (Floe: randomized up to 2×; etcd: its default, heartbeat 100 ms). A Floe follower holds a write until it knows the new leader (cluster-wait-ms 5000), then forwards it; etcd is written through its HTTP gateway.',

@@ -6,7 +6,7 @@ import { RespClient, parseInfo, replyText } from '../lib/resp.ts';
 import { loadKeys } from '../lib/load.ts';
 import { rssBytes, sleep } from '../lib/proc.ts';
 import { alternate } from '../lib/stats.ts';
-import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
 import type { RunningSystem } from '../lib/systems.ts';
 import type { Comparison } from '../lib/types.ts';
 
@@ -45,7 +45,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
     ctx.progress.run(`${ctx.label(id)} round ${round + 1}/${rounds}: ${keys} keys`);
     if (ctx.usable(id)) await measureOnce(ctx, id, round, keys, rows, out.notes);
   });
-  const all = [rows.used, rows.rss, rows.usedTotal, rows.rssTotal].map((c) => summarize(c));
+  const pairs = pairsOf(ctx, 'floe', ['redis']);
+  const all = [rows.used, rows.rss, rows.usedTotal, rows.rssTotal].map((c) => summarize(c, pairs));
   out.comparisons.push(...all);
   out.charts.push(chartOf('bytes-per-key', 'Memory per key', [rows.used, rows.rss]));
   out.notes.push('used_memory is each server\'s own accounting (Floe: its per-entry estimate; Redis: bytes allocated through jemalloc). RSS comes from /proc/<pid>/status for both and includes the runtime (for Floe the V8 heap, garbage not yet collected included).');

@@ -8,7 +8,7 @@ import { keyName, loadKeys } from '../lib/load.ts';
 import { openLoop, type OpenLoopResult, type RequestSource } from '../lib/loadgen.ts';
 import { Zipf, scrambler } from '../lib/zipf.ts';
 import { alternate } from '../lib/stats.ts';
-import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
 import type { RunningSystem } from '../lib/systems.ts';
 import type { Comparison } from '../lib/types.ts';
 
@@ -75,14 +75,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
           if (g.ok) record(ctx, id, round, g.value, lat, row, out.notes, name);
           else out.notes.push(`${ctx.label(id)}, ${name}, round ${round + 1}: ${g.error}`);
         });
-        out.comparisons.push(...lat.map((c) => summarize(c)));
+        out.comparisons.push(...lat.map((c) => summarize(c, pairsOf(ctx, 'floe', ['redis']))));
         out.charts.push(chartOf(`latency-${mix.name.replace('/', '-')}-${size}`, `Latency, ${name}, ${p.rate} req/s`, lat.slice(0, 4), true));
       }
     }
   } finally {
     for (const sys of running.values()) await sys.stop();
   }
-  out.comparisons.push(...achievedRows.map((c) => summarize(c)));
+  out.comparisons.push(...achievedRows.map((c) => summarize(c, pairsOf(ctx, 'floe', ['redis']))));
   out.notes.push('The generator runs in Node on the same machine and busy-polls its send schedule, so it takes a core; with 2 cores it and the server each have one. Its own scheduling delay is part of the corrected latency, for every system alike. Throughput comparisons use redis-benchmark (commands scenario).');
   return out;
 }
