@@ -6,8 +6,8 @@
 import { alternate } from '../lib/stats.ts';
 import { RespClient, RespError, isUnknownCommand, replyText } from '../lib/resp.ts';
 import { redisBenchmark, redisBenchmarkInstalled, redisBenchmarkVersion, type RbOutcome } from '../lib/redis-benchmark.ts';
-import { chartOf, comparison, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
-import { ratioMedian, targetLine } from '../lib/targets.ts';
+import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { ratioMedian, targetLine, type TargetCheck } from '../lib/targets.ts';
 import type { RunningSystem } from '../lib/systems.ts';
 import type { Comparison } from '../lib/types.ts';
 
@@ -92,7 +92,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
   }
   out.tools['redis-benchmark'] = await redisBenchmarkVersion();
   const running = new Map<string, RunningSystem>();
-  const pair = [[ctx.label('floe'), ctx.label('redis')]] as const;
+  const pair = pairsOf(ctx, 'floe', ['redis']);
   try {
     for (const id of ctx.available()) {
       const sys = await ctx.start(id);
@@ -107,8 +107,6 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
         const [r, p] = [rps[i], p99[i]];
         if (r !== undefined && p !== undefined) await runCommand(ctx, running, support, test, mode, { rps: r, p99: p }, out.notes);
       }
-      // Always Floe / Redis: by default the first series to record a value is the A side, which
-      // would be Redis for a command Floe failed in round 1.
       out.comparisons.push(...rps.map((c) => summarize(c, pair)), ...p99.map((c) => summarize(c, pair)));
       out.charts.push(chartOf(`throughput-p${mode.pipeline}`, `Throughput, ${mode.label}`, rps));
     }
@@ -125,7 +123,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
 /** Issue 2's and 3's targets against what this run measured, one line per target. */
 export function targetNotes(comparisons: readonly Comparison[], floe: string, redis: string): string[] {
   if (!comparisons.some((c) => c.values[floe] !== undefined)) return [];
-  const checks = (group: string, tests: readonly string[]): Array<{ name: string; ratio: number | undefined }> =>
+  const checks = (group: string, tests: readonly string[]): TargetCheck[] =>
     tests.map((t) => ({ name: t.toUpperCase(), ratio: ratioMedian(comparisons.find((c) => c.group === group && c.name === t.toUpperCase()), floe, redis) }));
   const names = (tests: readonly string[]): string => tests.map((t) => t.toUpperCase()).join(', ');
   return [

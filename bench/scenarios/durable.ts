@@ -8,6 +8,7 @@ import { etcdPuts, wrkInstalled, wrkVersion } from '../lib/etcd-load.ts';
 import { systems, type RunningSystem } from '../lib/systems.ts';
 import { alternate } from '../lib/stats.ts';
 import { chartOf, comparison, pairsOf, push, summarize, type Scenario, type ScenarioContext, type ScenarioOutput } from '../lib/scenario.ts';
+import { ratioMedian } from '../lib/targets.ts';
 import type { Comparison } from '../lib/types.ts';
 
 const connections = 50;
@@ -130,7 +131,7 @@ function targetNotes(ctx: ScenarioContext, rows: Rows): string[] {
   const f3 = ctx.label('floe-3');
   if (rows.rps.values[f3] === undefined) return [];
   const fmt = (v: number | undefined, digits: number): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-  const ratio = (c: Comparison, b: string): number | undefined => c.ratios?.find((r) => r.b === ctx.label(b))?.median;
+  const ratio = (c: Comparison, b: string): number | undefined => ratioMedian(c, f3, ctx.label(b));
   const putRatio = ratio(rows.rps, 'etcd-3');
   const p99 = rows.p99.medians?.[f3];
   const getRatio = ratio(rows.getRps, 'floe');

@@ -41,6 +41,7 @@ export const mixedScenario: Scenario = {
 };
 
 async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const pairs = pairsOf(ctx, 'floe', ['redis']);
   const p = ctx.quick ? quick : full;
   const sizes = ctx.quick ? valueSizesQuick : valueSizesFull;
   const out: ScenarioOutput = {
@@ -75,14 +76,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioOutput> {
           if (g.ok) record(ctx, id, round, g.value, lat, row, out.notes, name);
           else out.notes.push(`${ctx.label(id)}, ${name}, round ${round + 1}: ${g.error}`);
         });
-        out.comparisons.push(...lat.map((c) => summarize(c, pairsOf(ctx, 'floe', ['redis']))));
+        out.comparisons.push(...lat.map((c) => summarize(c, pairs)));
         out.charts.push(chartOf(`latency-${mix.name.replace('/', '-')}-${size}`, `Latency, ${name}, ${p.rate} req/s`, lat.slice(0, 4), true));
       }
     }
   } finally {
     for (const sys of running.values()) await sys.stop();
   }
-  out.comparisons.push(...achievedRows.map((c) => summarize(c, pairsOf(ctx, 'floe', ['redis']))));
+  out.comparisons.push(...achievedRows.map((c) => summarize(c, pairs)));
   out.notes.push('The generator runs in Node on the same machine and busy-polls its send schedule, so it takes a core; with 2 cores it and the server each have one. Its own scheduling delay is part of the corrected latency, for every system alike. Throughput comparisons use redis-benchmark (commands scenario).');
   return out;
 }

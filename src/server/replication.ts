@@ -611,11 +611,7 @@ export class Replication {
   /** Proposes the batched commands as one entry (the Ready loop calls this before each Ready). */
   private flushBatch(): void {
     if (this.batchCommands.length === 0) return;
-    const commands = this.batchCommands;
-    const waiters = this.batchWaiters;
-    this.batchCommands = [];
-    this.batchWaiters = [];
-    this.batchBytes = 0;
+    const { commands, waiters } = this.takeBatch();
     this.write({ kind: ENTRY_COMMANDS, timeMs: this.entryTime(), origin: this.self.id, commands }).then(
       (out) => {
         for (const [i, w] of waiters.entries()) w(out.ok ? { ok: true, reply: out.replies[i] ?? null, index: out.index } : out);
@@ -627,11 +623,16 @@ export class Replication {
   }
 
   private failBatch(error: string): void {
-    const waiters = this.batchWaiters;
+    for (const w of this.takeBatch().waiters) w({ ok: false, error });
+  }
+
+  /** Empties the batch and returns what it held. */
+  private takeBatch(): { commands: string[][]; waiters: Array<(outcome: CommandOutcome) => void> } {
+    const batch = { commands: this.batchCommands, waiters: this.batchWaiters };
     this.batchCommands = [];
     this.batchWaiters = [];
     this.batchBytes = 0;
-    for (const w of waiters) w({ ok: false, error });
+    return batch;
   }
 
   /** Runs `read` once it is linearizable here: by lease if valid, else by ReadIndex. */
