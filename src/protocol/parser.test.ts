@@ -140,3 +140,26 @@ test('parseLength follows string2ll', () => {
     assert.equal(n(bad), null, JSON.stringify(bad));
   }
 });
+
+test('arguments of every short length and every byte value come out as latin1 strings', () => {
+  const rnd = new Xoshiro128(7);
+  const args: string[] = ['CMD'];
+  for (let len = 0; len <= 40; len++) {
+    for (let k = 0; k < 8; k++) {
+      let s = '';
+      for (let i = 0; i < len; i++) s += String.fromCharCode(rnd.int(256));
+      args.push(s);
+    }
+  }
+  const p = new RespParser();
+  p.feed(frame(args));
+  assert.deepEqual(drain(p), [args]);
+});
+
+test('a length line longer than the hand-scanned prefix is still found', () => {
+  // `$` followed by many zeros is refused as Redis refuses it; the point is the CR past 32 bytes.
+  const p = new RespParser();
+  p.feed(Buffer.from(`*1\r\n$${'9'.repeat(40)}\r\n`, 'latin1'));
+  assert.equal(p.next(), null);
+  assert.equal(p.error, 'Protocol error: invalid bulk length');
+});

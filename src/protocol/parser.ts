@@ -10,6 +10,12 @@ import { splitInlineArgs } from './inline.ts';
 
 const CR = 13;
 const LF = 10;
+// Arguments up to this many bytes are built with String.fromCharCode, which V8 runs without
+// leaving JavaScript; longer ones with Buffer#toString, whose fixed cost (a call into C++)
+// is then small beside the copy. Either way the result is a flat string that owns its bytes.
+const SHORT_ARG_BYTES = 8;
+const HEADER_SCAN_BYTES = 32; // a `$len` or `*count` line is scanned by hand this far, then by indexOf
+const fromCharCode = String.fromCharCode;
 
 export interface ParserLimits {
   bulkLenMax: number; // bytes, proto-max-bulk-len
@@ -95,6 +101,14 @@ export class RespParser {
     return this.buf.indexOf(LF, from);
   }
 
+  /** Index of the first CR at or after `from`, or -1. Header lines are short: a loop beats indexOf's call. */
+  private crFrom(from: number): number {
+    const buf = this.buf;
+    const end = Math.min(buf.length, from + HEADER_SCAN_BYTES);
+    for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+    return end < buf.length ? buf.indexOf(CR, end) : -1;
+  }
+
   private fail(message: string): null {
     this.error = `Protocol error: ${message}`;
     return null;
@@ -121,7 +135,7 @@ export class RespParser {
    * ends at the first CR and the byte after it is skipped unchecked.
    */
   private multibulkHeader(): boolean {
-    const cr = this.buf.indexOf(CR, this.pos);
+    const cr = this.crFrom(this.pos);
     if (cr < 0) {
       if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) this.fail('too big mbulk count string');
       return false;
@@ -151,7 +165,7 @@ export class RespParser {
       this.fail(`expected '$', got '${String.fromCharCode(this.buf[this.pos] ?? 0)}'`);
       return false;
     }
-    const cr = this.buf.indexOf(CR, this.pos);
+    const cr = this.crFrom(this.pos);
     if (cr < 0) {
       if (this.buf.length - this.pos > INLINE_LENGTH_MAX_BYTES) this.fail('too big bulk count string');
       return false;
@@ -186,13 +200,31 @@ export class RespParser {
         return null;
       }
       // The two bytes after the data are skipped unchecked, as Redis does.
-      args.push(this.buf.toString('latin1', this.pos, end));
+      args.push(this.bulkLen <= SHORT_ARG_BYTES ? shortString(this.buf, this.pos, this.bulkLen) : this.buf.toString('latin1', this.pos, end));
       this.pos = end + 2;
       this.bulkLen = -1;
       this.argsLeft--;
     }
     this.args = null;
     return args;
+  }
+}
+
+/** buf[at, at+n) as a one-byte string, for n ≤ SHORT_ARG_BYTES. */
+function shortString(b: Buffer, at: number, n: number): string {
+  switch (n) {
+    case 0: return '';
+    case 1: return fromCharCode(b[at] as number);
+    case 2: return fromCharCode(b[at] as number, b[at + 1] as number);
+    case 3: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number);
+    case 4: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number, b[at + 3] as number);
+    case 5: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number, b[at + 3] as number, b[at + 4] as number);
+    case 6: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number, b[at + 3] as number, b[at + 4] as number,
+      b[at + 5] as number);
+    case 7: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number, b[at + 3] as number, b[at + 4] as number,
+      b[at + 5] as number, b[at + 6] as number);
+    default: return fromCharCode(b[at] as number, b[at + 1] as number, b[at + 2] as number, b[at + 3] as number, b[at + 4] as number,
+      b[at + 5] as number, b[at + 6] as number, b[at + 7] as number);
   }
 }
 
