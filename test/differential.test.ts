@@ -67,6 +67,9 @@ const STRINGS: Case[] = [
   ['setrange', 'sr', '5', 'abc'], ['get', 'sr'], ['setrange', 'sr', '0', 'XY'], ['get', 'sr'], ['setrange', 'sr', '-1', 'a'],
   ['setrange', 'sr2', '0', ''], ['exists', 'sr2'], ['setrange', 'sr', '3', ''], ['setrange', 'sr', 'x', 'a'],
   ['setrange', 'sr', '536870912', 'a'], ['setrange', 'sr3', '10', ''], ['exists', 'sr3'],
+  // Offsets and indexes are C longs: the whole 64-bit range parses, then is judged by size.
+  ['setrange', 'sr', SMALL, 'a'], ['setrange', 'sr', BIG, 'a'], ['setrange', 'sr', BIG, ''], ['setrange', 'ap', BIG, 'a'],
+  ['getrange', 'ap', SMALL, BIG], ['getrange', 'ap', '0', SMALL], ['getrange', 'ap', BIG, BIG], ['getrange', 'ap', '9223372036854775808', '1'],
   ['incr', 'c'], ['incr', 'c'], ['incrby', 'c', '10'], ['decr', 'c'], ['decrby', 'c', '5'], ['get', 'c'],
   ['incrby', 'c', 'x'], ['incrby', 'c', '1.5'], ['incrby', 'c', ' 1'], ['incrby', 'c', '+1'], ['incrby', 'c', '01'],
   ['set', 'c', BIG], ['incr', 'c'], ['get', 'c'], ['set', 'c', SMALL], ['decr', 'c'], ['decrby', 'c', '1'],

@@ -57,6 +57,7 @@ class ZsetModel implements Model {
   }
 
   private put(key: string, m: Map<string, number>): void {
+    for (const [x, v] of m) if (Object.is(v, -0)) m.set(x, 0); // a stored -0 reads back as 0
     if (m.size === 0) this.z.delete(key);
     else this.z.set(key, m);
   }
@@ -64,8 +65,8 @@ class ZsetModel implements Model {
   check(args: string[], got: RespValue): string | null {
     const [cmd, key = ''] = args as [string, string];
     if (cmd === 'config') return expect(got, OK);
-    // ZPOPMIN/ZPOPMAX with a count of 0 answer before looking at the key.
-    if (key === 'str') return expect(got, (cmd === 'zpopmin' || cmd === 'zpopmax') && args[2] === '0' ? '[]' : WRONGTYPE);
+    // ZPOPMIN/ZPOPMAX with a count of 0 check the key's type too (Redis 7.0 and later).
+    if (key === 'str') return expect(got, WRONGTYPE);
     const m = this.z.get(key) ?? new Map<string, number>();
     const a = args.slice(2);
     switch (cmd) {

@@ -21,6 +21,17 @@ export function parseBigInt(s: string): bigint | null {
   return b;
 }
 
+/**
+ * A C long argument (the full 64-bit range, as Redis reads indexes and counts), clamped to
+ * ±2^53: beyond that every length and index in Floe behaves the same. Null when not an integer.
+ */
+export function parseLong(s: string): number | null {
+  const b = parseBigInt(s);
+  if (b === null) return null;
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(b > max ? max : b < -max ? -max : b);
+}
+
 export function isInt64(b: bigint): boolean {
   return b <= INT64_MAX && b >= INT64_MIN;
 }

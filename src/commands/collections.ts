@@ -8,7 +8,7 @@ import {
 import type { Entry } from '../store/keyspace.ts';
 import type { CollectionValue, ValueType } from '../store/types.ts';
 import { globMatch } from '../util/glob.ts';
-import { parseBigInt } from './args.ts';
+import { parseBigInt, parseLong } from './args.ts';
 import { parseCursor, parseScanOptions } from './keys.ts';
 import { parseLongDouble } from './longdouble.ts';
 import type { ExecContext } from './types.ts';
@@ -19,17 +19,6 @@ import type { ExecContext } from './types.ts';
  * "value is out of range" rather than run out of memory.
  */
 export const RANDOM_COUNT_MAX = 10_000_000;
-
-/**
- * A C long argument (the full 64-bit range, as Redis reads indexes and counts), clamped to
- * ±2^53: beyond that every length and index in Floe behaves the same. Null when not an integer.
- */
-export function parseLong(s: string): number | null {
-  const b = parseBigInt(s);
-  if (b === null) return null;
-  const max = BigInt(Number.MAX_SAFE_INTEGER);
-  return Number(b > max ? max : b < -max ? -max : b);
-}
 
 /**
  * The entry at key when it holds a `type`, null when absent, or WRONGTYPE. Reads count a

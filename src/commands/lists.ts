@@ -7,7 +7,8 @@ import { err, ERR_NOT_INTEGER, ERR_SYNTAX, ErrorReply, NULL_ARRAY, OK, type Repl
 import type { Entry } from '../store/keyspace.ts';
 import { encodingLimits } from '../store/limits.ts';
 import { ListValue } from '../store/list.ts';
-import { checkType, commit, lookup, numKeysPositions, parseLong, parseTimeoutMs } from './collections.ts';
+import { parseLong } from './args.ts';
+import { checkType, commit, lookup, numKeysPositions, parseTimeoutMs } from './collections.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
 type End = 'left' | 'right';

@@ -6,8 +6,9 @@ import { err, ERR_SYNTAX, ErrorReply, SetReply, type Reply } from '../protocol/r
 import { encodingLimits } from '../store/limits.ts';
 import { SetValue } from '../store/set.ts';
 import {
-  checkType, commit, emptyScan, lookup, numKeysPositions, parseLong, parseRandomCount, randomIndexes, scanCollection, scanCursor, store,
+  checkType, commit, emptyScan, lookup, numKeysPositions, parseRandomCount, randomIndexes, scanCollection, scanCursor, store,
 } from './collections.ts';
+import { parseLong } from './args.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 
 function readSet(ctx: ExecContext, key: string, write = false): SetValue | null | ErrorReply {

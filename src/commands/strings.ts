@@ -5,7 +5,7 @@ import {
   err, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE, ErrorReply,
   OK, wrongArity, type Reply,
 } from '../protocol/reply.ts';
-import { isInt64, parseBigInt, parseInteger } from './args.ts';
+import { isInt64, parseBigInt, parseLong } from './args.ts';
 import { addLongDouble, formatLongDouble, longDoubleFromInteger, parseLongDouble } from './longdouble.ts';
 import { expireAtMs, type TtlUnit } from './ttl.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
@@ -138,8 +138,8 @@ function append(ctx: ExecContext, args: string[]): Reply {
 
 /** Redis's range clamp for GETRANGE: negative indexes from the end, empty when inverted. */
 function getrange(ctx: ExecContext, args: string[]): Reply {
-  const start0 = parseInteger(args[2] as string);
-  const end0 = parseInteger(args[3] as string);
+  const start0 = parseLong(args[2] as string);
+  const end0 = parseLong(args[3] as string);
   if (start0 === null || end0 === null) return ERR_NOT_INTEGER;
   const v = getString(ctx, args[1] as string);
   if (v instanceof ErrorReply) return v;
@@ -157,7 +157,7 @@ function getrange(ctx: ExecContext, args: string[]): Reply {
 
 function setrange(ctx: ExecContext, args: string[]): Reply {
   const key = args[1] as string;
-  const offset = parseInteger(args[2] as string);
+  const offset = parseLong(args[2] as string);
   if (offset === null) return ERR_NOT_INTEGER;
   if (offset < 0) return err('ERR offset is out of range');
   const value = args[3] as string;

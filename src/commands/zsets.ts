@@ -12,8 +12,9 @@ import { encodingLimits } from '../store/limits.ts';
 import { SetValue } from '../store/set.ts';
 import { ZSetValue } from '../store/zset.ts';
 import {
-  commit, emptyScan, lookup, numKeysPositions, parseLong, parseRandomCount, parseTimeoutMs, randomIndexes, scanCollection, scanCursor, store,
+  commit, emptyScan, lookup, numKeysPositions, parseRandomCount, parseTimeoutMs, randomIndexes, scanCollection, scanCursor, store,
 } from './collections.ts';
+import { parseLong } from './args.ts';
 import { cmd, F, type CommandSpec, type ExecContext } from './types.ts';
 import {
   ERR_NAN_SCORE, pairsReply, parseLexRange, parseScore, parseScoreRange, type LexItem, type LexRange, type ScoreRange,
@@ -369,7 +370,11 @@ function zpop(max: boolean) {
     if (args.length === 3) {
       const c = parseLong(args[2] as string);
       if (c === null || c < 0) return err('ERR value is out of range, must be positive');
-      if (c === 0) return [];
+      if (c === 0) {
+        // Redis checks the type before it answers a count of 0.
+        const e = lookup(ctx, args[1] as string, 'zset', true);
+        return e instanceof ErrorReply ? e : [];
+      }
       count = c;
     }
     return popFirst(ctx, [args[1] as string], max, count, 'flat', args.length === 3, []);

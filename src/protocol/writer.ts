@@ -12,13 +12,37 @@ const SHRINK_ABOVE_BYTES = 1024 * 1024; // 1 MiB; a buffer grown past this is dr
 const COPY_OUT_MAX_BYTES = 64 * 1024; // 64 KiB; larger outputs are handed over without a copy
 const SHORT_STRING_BYTES = 64; // bulk strings up to this long are copied char by char
 
-/** Redis's textual form of a double: integral values without a fraction, inf/-inf/nan. */
+// Doubles are written as Redis 7.2's d2string writes them: integral values within ±2^62 as
+// integers, everything else as fpconv_dtoa does (the shortest digits that read back to the same
+// double, which is also what JavaScript's number formatting picks), laid out by its rules:
+// plain when at most 7 zeros follow the digits or the point sits close enough, else d.ddde±x.
+const INTEGER_FORM_MAX = 2 ** 62; // (double)(LLONG_MAX / 2)
+const TRAILING_ZEROS_MAX = 7;
+
+/** Redis's textual form of a double: inf, -inf, nan, -0, integers without a fraction. */
 export function formatDouble(v: number): string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (Number.isNaN(v)) return 'nan';
-  if (Number.isInteger(v) && Math.abs(v) < 1e17) return v.toFixed(0);
-  return String(v);
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  if (Number.isInteger(v) && Math.abs(v) <= INTEGER_FORM_MAX) return v.toFixed(0);
+  // toExponential() without an argument gives the shortest round-trip digits: "d.ddde±x".
+  const sci = Math.abs(v).toExponential();
+  const e = sci.indexOf('e');
+  const digits = sci[1] === '.' ? (sci[0] as string) + sci.slice(2, e) : sci.slice(0, e);
+  const exp10 = Number(sci.slice(e + 1)); // position of the first digit
+  const n = digits.length;
+  const k = exp10 - n + 1; // the value is digits × 10^k
+  const sign = v < 0 ? '-' : '';
+  const mag = Math.abs(exp10);
+  if (k >= 0 && mag < n + TRAILING_ZEROS_MAX) return sign + digits + '0'.repeat(k);
+  if (k < 0 && (k > -TRAILING_ZEROS_MAX || mag < 4)) {
+    const intDigits = n + k;
+    if (intDigits <= 0) return `${sign}0.${'0'.repeat(-intDigits)}${digits}`;
+    return `${sign}${digits.slice(0, intDigits)}.${digits.slice(intDigits)}`;
+  }
+  const mantissa = n > 1 ? `${digits[0] as string}.${digits.slice(1)}` : digits;
+  return `${sign}${mantissa}e${exp10 < 0 ? '-' : '+'}${mag}`;
 }
 
 export class ReplyWriter {

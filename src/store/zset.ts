@@ -174,6 +174,9 @@ export class ZSetValue implements CollectionValue {
 
   /** Sets a member's score; true when the member is new. */
   set(member: string, score: number, limits: Readonly<EncodingLimits>): boolean {
+    // A score of -0 is kept as 0. Redis's listpack does this (it stores an integral score as an
+    // integer) while its skiplist keeps -0; Floe gives the listpack's answer in both encodings.
+    if (score === 0) score = 0;
     if (this.dict !== null) return this.tableSet(member, score);
     const s = this.packed as string;
     const pos = find(s, member, 2);
