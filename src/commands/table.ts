@@ -18,8 +18,19 @@ const families: readonly (readonly CommandSpec[])[] = [
   hashCommands, listCommands, setCommands, zsetCommands,
 ];
 
-export function buildCommandTable(extra: readonly CommandSpec[] = []): Map<string, CommandSpec> {
-  const table = new Map<string, CommandSpec>();
+const SPELLINGS_MAX = 1024; // other spellings of command names remembered, per table
+
+/**
+ * Command names (lower case) → specs. Clients mostly send upper case ("SET"): the first time a
+ * spelling is seen it is lower-cased and looked up, then remembered, so the hot path is one Map
+ * lookup without an allocation. Iterating the table (COMMAND) sees each command once.
+ */
+export class CommandTable extends Map<string, CommandSpec> {
+  readonly spellings = new Map<string, CommandSpec>();
+}
+
+export function buildCommandTable(extra: readonly CommandSpec[] = []): CommandTable {
+  const table = new CommandTable();
   for (const family of [...families, extra]) {
     for (const spec of family) {
       if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
@@ -42,12 +53,13 @@ function arityOk(spec: CommandSpec, n: number): boolean {
 }
 
 /** The spec that will run args (a subcommand for containers), or the error to answer. */
-export function resolveCommand(table: ReadonlyMap<string, CommandSpec>, args: string[]): CommandSpec | ErrorReply {
+export function resolveCommand(table: CommandTable, args: string[]): CommandSpec | ErrorReply {
   const name = args[0] as string;
-  let spec = table.get(name);
+  let spec = table.get(name) ?? table.spellings.get(name);
   if (spec === undefined) {
     spec = table.get(name.toLowerCase());
     if (spec === undefined) return unknownCommand(args);
+    if (table.spellings.size < SPELLINGS_MAX) table.spellings.set(name, spec);
   }
   if (spec.subcommands === undefined) {
     return arityOk(spec, args.length) ? spec : wrongArity(spec.name);

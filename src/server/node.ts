@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { ACTIVE_EXPIRE_BUDGET_MS, ACTIVE_EXPIRE_KEYS_PER_LOOP } from '../constants.ts';
-import { resolveCommand, buildCommandTable } from '../commands/table.ts';
+import { resolveCommand, buildCommandTable, type CommandTable } from '../commands/table.ts';
 import { F, type ClientContext, type ClientKillFilter, type CommandSpec, type ExecContext } from '../commands/types.ts';
 import { RespParser } from '../protocol/parser.ts';
 import { DoubleReply, err, ErrorReply, ERR_NOAUTH, ERR_OOM, MapReply, QUEUED, SetReply, type Reply } from '../protocol/reply.ts';
@@ -55,7 +55,7 @@ const freshStats = (): Stats => ({
 export class FloeNode implements SessionHost, TransactionHost, RoutingHost, ClusterHost {
   readonly config: Config;
   readonly db: Keyspace;
-  readonly table: Map<string, CommandSpec>;
+  readonly table: CommandTable;
   readonly startedAtMs = Date.now();
   readonly runId = randomBytes(20).toString('hex');
   private readonly sessions = new Map<number, Session>();
