@@ -210,6 +210,23 @@ describe('wire protocol', () => {
     }
   });
 
+  test('command names in any case, also past the table of remembered spellings', async () => {
+    const c = await RawClient.connect(floe.port);
+    try {
+      assert.equal(show(await c.call('SeT', 'case:k', 'v')), '+OK');
+      for (const name of ['GET', 'get', 'Get', 'gEt']) assert.equal(show(await c.call(name, 'case:k')), '"v"', name);
+      // More spellings than the table remembers (1024): every one still resolves.
+      const word = 'zremrangebyscore';
+      for (let i = 0; i < 1500; i++) {
+        const name = [...word].map((ch, j) => ((i >> j) & 1 ? ch.toUpperCase() : ch)).join('');
+        assert.equal(show(await c.call(name, 'case:z', '0', '1')), ':0', name);
+      }
+      assert.equal(show(await c.call('NOSUCH', 'x')), "-ERR unknown command 'NOSUCH', with args beginning with: 'x' ");
+    } finally {
+      c.close();
+    }
+  });
+
   test('a 4 MiB value arrives in many reads and round-trips', async () => {
     const c = await RawClient.connect(floe.port);
     try {
