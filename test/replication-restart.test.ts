@@ -1,4 +1,6 @@
-// Restarts with small snapshots (--snapshot-log-bytes 64kb, so the log is compacted often):
+// Restarts with small snapshots (--snapshot-log-bytes 64kb, so the log is compacted often, and
+// --snapshot-slice-ms 0, so each snapshot is built over several event-loop turns with writes
+// waiting in the apply backlog meanwhile):
 // a stopped follower catches up from its WAL and snapshot plus what the leader sends; a node
 // whose dir was wiped rejoins by InstallSnapshot; the whole cluster stopped (cleanly, then
 // with kill -9) boots from snapshot + WAL replay with every acknowledged write.
@@ -14,7 +16,7 @@ describe('replication: restart, snapshots, wiped node', () => {
   let cluster: TestCluster;
   const written = new Map<string, string>();
   before(async () => {
-    cluster = await TestCluster.start({ nodes: 3, extra: ['--snapshot-log-bytes', '64kb'] });
+    cluster = await TestCluster.start({ nodes: 3, extra: ['--snapshot-log-bytes', '64kb', '--snapshot-slice-ms', '0'] });
   });
   after(async () => {
     await cluster?.close();
@@ -61,6 +63,7 @@ describe('replication: restart, snapshots, wiped node', () => {
       const idx = await eventually(`a snapshot on ${n.name}`, 15_000, async () => ((await snapshotIndex(n)) > 0 ? snapshotIndex(n) : undefined));
       assert.ok(idx > 0);
       assert.match(n.log, /"event":"snapshot-saved"/);
+      assert.match(n.log, /"event":"snapshot-saved".*"slices":([2-9]|\d\d)/, `${n.name} built no snapshot over several turns`);
       await verify(n);
     }
   });

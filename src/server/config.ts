@@ -67,6 +67,7 @@ export const PARAMS: readonly Param[] = [
   { name: 'election-timeout-ms', kind: 'int', default: 1000, min: 100, max: 60_000, mutable: false, doc: 'Raft election timeout in milliseconds (randomized up to 2x)' },
   { name: 'lease-drift-ms', kind: 'int', default: 200, min: 0, max: 60_000, mutable: false, doc: 'clock-drift margin in milliseconds: leader leases end this long before another leader could be elected' },
   { name: 'snapshot-log-bytes', kind: 'memory', default: 64 * 1024 * 1024, mutable: true, doc: 'take a snapshot when the log since the last one passes this many bytes' },
+  { name: 'snapshot-slice-ms', kind: 'int', default: 10, min: 0, max: 1000, mutable: true, doc: 'a snapshot is built this many milliseconds per event-loop turn (0: one 64 KiB chunk per turn), so a large keyspace never stalls the node' },
   { name: 'cluster-wait-ms', kind: 'int', default: 5000, min: 1, max: 600_000, mutable: true, doc: 'how long a command waits for a leader before -CLUSTERDOWN, in milliseconds' },
   // Compact encodings of small collections (docs/collections.md): past these a collection
   // converts to its large form. Redis's names, defaults and units.

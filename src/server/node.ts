@@ -35,6 +35,8 @@ import { BlockingRegistry } from './blocking.ts';
 import { setEncodingLimits } from '../store/limits.ts';
 
 const ERR_LOADING = err('LOADING Floe is loading the dataset in memory');
+// A snapshot is built a slice at a time (replication.ts); each chunk is one step of the encoder.
+const SNAPSHOT_BUILD_CHUNK_BYTES = 64 * 1024; // 64 KiB
 
 interface Stats {
   connectionsReceived: number;
@@ -379,10 +381,11 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
       fsync: c.str('fsync') as 'always' | 'everysec' | 'none', clusterId: c.str('cluster-id'), bindHost: bind,
       tickMs: c.num('tick-ms'), electionTimeoutMs: c.num('election-timeout-ms'), leaseDriftMs: c.num('lease-drift-ms'),
       snapshotLogBytes: () => c.num('snapshot-log-bytes'),
+      snapshotSliceMs: () => c.num('snapshot-slice-ms'),
       db: this.db,
       apply: (entry, index) => this.applyEntry(entry, index),
-      snapshotData: () => Buffer.concat([...encodeKeyspace(this.db, (key, v) => this.dumpCollection(key, v.type))]),
-      restore: (data) => decodeKeyspace(this.db, data, this.ctx.nowMs, (key, type, items) => this.loadCollection(key, type, items)),
+      snapshotChunks: () => this.snapshotChunks(SNAPSHOT_BUILD_CHUNK_BYTES),
+      restore: (data) => this.restoreKeyspace(data),
       onForward: (from, kind, args) => this.routingLayer?.onForward(from, kind, args) ?? err('TRYAGAIN starting up'),
       log: (event, fields) => this.log(event, fields),
     });
@@ -447,6 +450,16 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
 
   routing(): 'proxy' | 'redirect' {
     return this.config.str('routing') === 'redirect' ? 'redirect' : 'proxy';
+  }
+
+  /** The keyspace as snapshot chunks of about chunkBytes each (snapshot-codec.ts). */
+  snapshotChunks(chunkBytes: number): Generator<Buffer> {
+    return encodeKeyspace(this.db, (key, v) => this.dumpCollection(key, v.type), chunkBytes);
+  }
+
+  /** Replaces the keyspace with a snapshot's keyspace part. */
+  restoreKeyspace(data: Uint8Array): void {
+    decodeKeyspace(this.db, data, this.ctx.nowMs, (key, type, items) => this.loadCollection(key, type, items));
   }
 
   /** A collection's items as its rebuild command takes them, read through the command table. */

@@ -48,10 +48,12 @@ export interface ReplicationOptions {
   electionTimeoutMs: number;
   leaseDriftMs: number;
   snapshotLogBytes: () => number;
+  /** Milliseconds of snapshot building per event-loop turn (0: one chunk per turn). */
+  snapshotSliceMs: () => number;
   db: Keyspace;
   apply: Applier;
-  /** Serialises the keyspace for a snapshot. */
-  snapshotData: () => Uint8Array;
+  /** Serialises the keyspace for a snapshot, a chunk per step; the keyspace must not change meanwhile. */
+  snapshotChunks: () => Iterator<Buffer>;
   /** Replaces the keyspace with a snapshot's data. */
   restore: (data: Uint8Array) => void;
   onForward: (from: NodeId, kind: string, args: string[]) => Promise<Reply> | Reply;
@@ -75,6 +77,8 @@ export class Replication {
   private again = false;
   private stopped = false;
   private snapshotting = false;
+  /** The snapshot being built, a slice per event-loop turn (see maybeSnapshot). */
+  private snapshotBuild: { cancelled: boolean } | null = null;
   private lastEntryTimeMs = 0;
   leader: NodeId = 0;
   /** start() has finished: storage loaded, bus listening, the core ticking. */
@@ -179,6 +183,7 @@ export class Replication {
     if (this.abandonTimer !== null) clearTimeout(this.abandonTimer);
     for (const w of [...this.leaderChangeWaiters]) w(0);
     this.failBatch('TRYAGAIN the node is shutting down; the write was not applied');
+    this.cancelSnapshotBuild();
     this.group?.failAll();
     for (const w of this.leaderWaiters) w();
     await this.bus?.stop();
@@ -337,6 +342,8 @@ export class Replication {
     if (this.stopped) return;
     if (!early) this.send(rd);
     if (rd.snapshot !== null) {
+      // The leader's snapshot replaces the keyspace: a snapshot of our own in the making is moot.
+      this.cancelSnapshotBuild();
       this.restoreSnapshot(rd.snapshot.data);
       this.group.restored(rd.snapshot.index);
     }
@@ -423,17 +430,56 @@ export class Replication {
     await this.storage.saveSnapshot({ group: GROUP_DATA, index: snap.index, term: snap.term }, [snap.data], { extra, discardLog: install });
   }
 
-  /** Compacts the log once enough has been applied since the last snapshot. */
+  /**
+   * Compacts the log once enough has been applied since the last snapshot. The keyspace is
+   * serialised a slice (--snapshot-slice-ms) per event-loop turn, so that a large keyspace never
+   * stalls the node long enough to miss heartbeats or elections; meanwhile the replica holds
+   * still (committed entries wait in its backlog, reads that need them wait too), so the
+   * snapshot is exactly the state at `index`.
+   */
   private maybeSnapshot(): void {
     const g = this.group;
     if (this.snapshotting || g.bytesSinceSnapshot < this.opts.snapshotLogBytes()) return;
     this.snapshotting = true;
-    const snap = g.raft.compact(g.applied, this.snapshotData());
     g.bytesSinceSnapshot = 0;
+    const index = g.applied;
+    const build = { cancelled: false };
+    this.snapshotBuild = build;
+    g.pauseApply();
+    const chunks: Buffer[] = [this.peerBookBytes()];
+    const keyspace = this.opts.snapshotChunks();
+    const startedMs = performance.now();
+    let slices = 0;
+    const step = (): void => {
+      if (build.cancelled) return;
+      slices++;
+      const deadline = performance.now() + this.opts.snapshotSliceMs();
+      for (let next = keyspace.next(); !next.done; next = keyspace.next()) {
+        chunks.push(next.value);
+        if (performance.now() >= deadline) {
+          setImmediate(step);
+          return;
+        }
+      }
+      this.snapshotBuild = null;
+      g.resumeApply();
+      const buildMs = Math.round(performance.now() - startedMs);
+      if (!g.raft.canCompact(index)) {
+        // A snapshot from the leader arrived meanwhile and is not persisted yet; try later.
+        this.snapshotting = false;
+        g.bytesSinceSnapshot = this.opts.snapshotLogBytes();
+        return;
+      }
+      this.saveSnapshot(g.raft.compact(index, Buffer.concat(chunks)), { buildMs, slices });
+    };
+    step();
+  }
+
+  private saveSnapshot(snap: Snapshot, fields: Record<string, unknown>): void {
     this.persistSnapshot(snap, false).then(
       () => {
         this.snapshotting = false;
-        this.opts.log('snapshot-saved', { index: snap.index, bytes: snap.data.length });
+        this.opts.log('snapshot-saved', { index: snap.index, bytes: snap.data.length, ...fields });
       },
       (e: unknown) => {
         this.snapshotting = false;
@@ -443,12 +489,22 @@ export class Replication {
     );
   }
 
-  /** Snapshot data: the peer address book (u32 length, JSON), then the keyspace. */
-  private snapshotData(): Uint8Array {
+  /** Stops a snapshot build in progress and lets the replica apply again. */
+  private cancelSnapshotBuild(): void {
+    const build = this.snapshotBuild;
+    if (build === null) return;
+    build.cancelled = true;
+    this.snapshotBuild = null;
+    this.snapshotting = false;
+    this.group.resumeApply();
+  }
+
+  /** The snapshot's first part: the peer address book (u32 length, JSON); the keyspace follows. */
+  private peerBookBytes(): Buffer {
     const book = Buffer.from(JSON.stringify(this.peers.map((p) => `${p.name}=${p.host}:${p.port}@${p.busPort}`)), 'utf8');
     const len = Buffer.allocUnsafe(4);
     len.writeUInt32LE(book.length, 0);
-    return Buffer.concat([len, book, this.opts.snapshotData()]);
+    return Buffer.concat([len, book]);
   }
 
   private restoreSnapshot(data: Uint8Array): void {

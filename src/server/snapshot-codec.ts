@@ -14,40 +14,50 @@ const MAGIC = 'FLKS';
 const VERSION = 1;
 const TYPE_CODES: Record<ValueType, number> = { string: 0, hash: 1, list: 2, set: 3, zset: 4 };
 const CODE_TYPES: ValueType[] = ['string', 'hash', 'list', 'set', 'zset'];
-const CHUNK_BYTES = 1024 * 1024; // 1 MiB per yielded chunk
+const CHUNK_BYTES_DEFAULT = 1024 * 1024; // 1 MiB per yielded chunk
 
 /** Turns a collection into the items its rebuild command takes; supplied by the node (via the command table). */
 export type CollectionDumper = (key: string, v: Exclude<Value, string>) => string[];
 /** Rebuilds a collection at key from its items (HSET/RPUSH/SADD/ZADD through the command table). */
 export type CollectionLoader = (key: string, type: ValueType, items: string[]) => void;
 
-export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper): Generator<Buffer> {
-  let parts: Buffer[] = [Buffer.from(MAGIC + String.fromCharCode(VERSION), 'latin1')];
-  let bytes = 5;
+export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT): Generator<Buffer> {
+  // Records are written straight into one chunk buffer; a chunk is yielded (copied out) once it
+  // passes chunkBytes, and a record larger than the buffer gets a buffer of its own size.
+  const bufferBytes = Math.max(2 * chunkBytes, 4096);
+  let buf = Buffer.allocUnsafe(bufferBytes);
+  buf.write(MAGIC + String.fromCharCode(VERSION), 0, 'latin1');
+  let at = 5;
   for (const [key, e] of db.entries()) {
     const v = e.v;
-    const items = typeof v === 'string' ? [key, v] : [key, ...dump(key, v)];
-    let size = 1 + 8 + 4;
-    for (const s of items) size += 4 + s.length;
-    const rec = Buffer.allocUnsafe(size);
-    rec.writeUInt8(TYPE_CODES[typeof v === 'string' ? 'string' : v.type], 0);
-    rec.writeDoubleLE(db.getExpire(key) ?? -1, 1);
-    rec.writeUInt32LE(items.length, 9);
-    let at = 13;
-    for (const s of items) {
-      rec.writeUInt32LE(s.length, at);
-      at += 4;
-      at += rec.write(s, at, 'latin1');
+    const items = typeof v === 'string' ? null : dump(key, v);
+    let size = 1 + 8 + 4 + 4 + key.length;
+    if (items === null) size += 4 + (v as string).length;
+    else for (const item of items) size += 4 + item.length;
+    if (at + size > buf.length) {
+      if (at > 0) yield Buffer.from(buf.subarray(0, at));
+      at = 0;
+      if (size > buf.length) buf = Buffer.allocUnsafe(size);
     }
-    parts.push(rec);
-    bytes += size;
-    if (bytes >= CHUNK_BYTES) {
-      yield Buffer.concat(parts);
-      parts = [];
-      bytes = 0;
+    buf[at] = TYPE_CODES[typeof v === 'string' ? 'string' : v.type];
+    buf.writeDoubleLE(db.getExpire(key) ?? -1, at + 1);
+    buf.writeUInt32LE(items === null ? 2 : items.length + 1, at + 9);
+    at = writeItem(buf, at + 13, key);
+    if (items === null) at = writeItem(buf, at, v as string);
+    else for (const item of items) at = writeItem(buf, at, item);
+    if (at >= chunkBytes) {
+      yield Buffer.from(buf.subarray(0, at));
+      at = 0;
+      if (buf.length > bufferBytes) buf = Buffer.allocUnsafe(bufferBytes);
     }
   }
-  if (parts.length > 0) yield Buffer.concat(parts);
+  if (at > 0) yield Buffer.from(buf.subarray(0, at));
+}
+
+/** Writes u32 length + latin1 bytes of s at `at`; returns the end. */
+function writeItem(buf: Buffer, at: number, s: string): number {
+  buf.writeUInt32LE(s.length, at);
+  return at + 4 + buf.write(s, at + 4, 'latin1');
 }
 
 /** Replaces db's contents with the snapshot in data. */
