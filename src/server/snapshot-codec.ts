@@ -4,14 +4,20 @@
 // Layout: "FLKS" u8 version, then records: u8 type | f64 expireAtMs (-1 none) | u32 n | n × (u32 len, bytes)
 // where the first item is the key and the rest the value: the string itself, or a
 // collection's items as its rebuild command takes them (hash: field value …, list: items in
-// order, set: members, zset: score member …).
+// order, zset: score member …). Sets are kept exactly (version 2): encoding ("intset",
+// "listpack", "hashtable"), the hashtable's hole slots (u32 LE each, one item), then the
+// members in internal order — SPOP picks by position, so a restored replica must have the
+// same layout as the others, not just the same members. Version 1 (sets as plain members,
+// rebuilt with SADD) is still read.
 
 import type { Keyspace } from '../store/keyspace.ts';
+import { SetValue, type SetLayout } from '../store/set.ts';
 import type { Value, ValueType } from '../store/types.ts';
 import { assert } from '../util/assert.ts';
 
 const MAGIC = 'FLKS';
-const VERSION = 1;
+const VERSION = 2;
+const VERSION_SET_MEMBERS_ONLY = 1;
 const TYPE_CODES: Record<ValueType, number> = { string: 0, hash: 1, list: 2, set: 3, zset: 4 };
 const CODE_TYPES: ValueType[] = ['string', 'hash', 'list', 'set', 'zset'];
 const CHUNK_BYTES_DEFAULT = 1024 * 1024; // 1 MiB per yielded chunk
@@ -30,7 +36,7 @@ export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes
   let at = 5;
   for (const [key, e] of db.entries()) {
     const v = e.v;
-    const items = typeof v === 'string' ? null : dump(key, v);
+    const items = typeof v === 'string' ? null : v instanceof SetValue ? setItems(v.layout()) : dump(key, v);
     let size = 1 + 8 + 4 + 4 + key.length;
     if (items === null) size += 4 + (v as string).length;
     else for (const item of items) size += 4 + item.length;
@@ -54,6 +60,22 @@ export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes
   if (at > 0) yield Buffer.from(buf.subarray(0, at));
 }
 
+function setItems(l: SetLayout): string[] {
+  const holes = Buffer.allocUnsafe(4 * l.holes.length);
+  l.holes.forEach((slot, i) => holes.writeUInt32LE(slot, 4 * i));
+  return [l.encoding, holes.toString('latin1'), ...l.members];
+}
+
+function setLayout(items: string[]): SetLayout {
+  const [encoding, holeBytes] = items;
+  assert(encoding === 'intset' || encoding === 'listpack' || encoding === 'hashtable', 'snapshot set of unknown encoding');
+  assert(holeBytes !== undefined && holeBytes.length % 4 === 0, 'snapshot set record malformed');
+  const raw = Buffer.from(holeBytes, 'latin1');
+  const holes: number[] = [];
+  for (let i = 0; i < raw.length; i += 4) holes.push(raw.readUInt32LE(i));
+  return { encoding, holes, members: items.slice(2) };
+}
+
 /** Writes u32 length + latin1 bytes of s at `at`; returns the end. */
 function writeItem(buf: Buffer, at: number, s: string): number {
   buf.writeUInt32LE(s.length, at);
@@ -65,7 +87,8 @@ export function decodeKeyspace(db: Keyspace, data: Uint8Array, nowMs: number, lo
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   db.flush();
   if (buf.length === 0) return;
-  assert(buf.toString('latin1', 0, 4) === MAGIC && buf[4] === VERSION, 'not a Floe keyspace snapshot');
+  const version = buf[4];
+  assert(buf.toString('latin1', 0, 4) === MAGIC && (version === VERSION || version === VERSION_SET_MEMBERS_ONLY), 'not a Floe keyspace snapshot');
   let at = 5;
   while (at < buf.length) {
     assert(at + 13 <= buf.length, 'snapshot record truncated');
@@ -86,6 +109,7 @@ export function decodeKeyspace(db: Keyspace, data: Uint8Array, nowMs: number, lo
     const key = items[0];
     assert(key !== undefined, 'snapshot record without a key');
     if (type === 'string') db.set(key, items[1] ?? '', nowMs);
+    else if (type === 'set' && version === VERSION) db.set(key, SetValue.fromLayout(setLayout(items.slice(1))), nowMs);
     else load(key, type, items.slice(1));
     const e = db.raw(key);
     assert(e !== undefined, 'snapshot record did not create its key');

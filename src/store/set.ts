@@ -36,6 +36,14 @@ function searchInts(a: readonly number[], n: number): number {
   return -lo - 1;
 }
 
+export interface SetLayout {
+  encoding: 'intset' | 'listpack' | 'hashtable';
+  /** Members in internal order (intset ascending, listpack and hashtable slot order). */
+  members: string[];
+  /** A hashtable's empty slots, ascending. */
+  holes: number[];
+}
+
 export class SetValue implements CollectionValue {
   readonly type = 'set' as const;
   private ints: number[] | null = null;
@@ -194,6 +202,31 @@ export class SetValue implements CollectionValue {
     const out: string[] = [];
     (this.table as SlotMap<true>).forEach((m) => out.push(m));
     return out;
+  }
+
+  /**
+   * The exact layout, for snapshots: the encoding, the members in internal order, and a
+   * hashtable's holes. SPOP's choice depends on all three, so a replica restored from a
+   * snapshot must rebuild them exactly (fromLayout), not just the members.
+   */
+  layout(): SetLayout {
+    return { encoding: this.encoding() as SetLayout['encoding'], members: this.members(), holes: this.table?.holeSlots() ?? [] };
+  }
+
+  static fromLayout(l: SetLayout): SetValue {
+    const s = new SetValue();
+    s.count = l.members.length;
+    if (l.encoding === 'intset') {
+      s.ints = l.members.map(Number);
+    } else if (l.encoding === 'listpack') {
+      packer.begin();
+      for (const m of l.members) packer.add(m);
+      s.packed = packer.finish();
+    } else {
+      s.table = SlotMap.fromLayout<true>(false, l.members, [], l.holes);
+      for (const m of l.members) s.tableBytes += SLOT_BYTES + stringBytes(m);
+    }
+    return s;
   }
 
   /** A uniformly random member (the set must not be empty). */

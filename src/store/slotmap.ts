@@ -86,6 +86,40 @@ export class SlotMap<V> {
     this.holes = 0;
   }
 
+  /** Indexes of the holes (deleted slots not yet compacted away), ascending: part of the exact layout. */
+  holeSlots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === null) out.push(i);
+    return out;
+  }
+
+  /**
+   * Rebuilds the exact slot layout of a snapshot: entries in slot order with holes at the given
+   * slots, so that random slots (SPOP) pick what they pick on the replica that was snapshotted.
+   */
+  static fromLayout<V>(valued: boolean, keys: readonly string[], vals: readonly V[], holes: readonly number[]): SlotMap<V> {
+    const m = new SlotMap<V>(valued);
+    let next = 0;
+    let h = 0;
+    const slots = keys.length + holes.length;
+    for (let slot = 0; slot < slots; slot++) {
+      if (h < holes.length && holes[h] === slot) {
+        m.keys.push(null);
+        if (valued) m.vals.push(undefined);
+        h++;
+      } else {
+        const k = keys[next] as string;
+        m.index.set(k, slot);
+        m.keys.push(k);
+        if (valued) m.vals.push(vals[next]);
+        next++;
+      }
+      m.seqs.push(m.nextSeq++);
+    }
+    m.holes = holes.length;
+    return m;
+  }
+
   /** A uniformly random live slot (the map must not be empty). */
   randomSlot(random: Random): number {
     // Holes are at most half the slots (or fewer than COMPACT_HOLES_MIN), so this ends fast.
