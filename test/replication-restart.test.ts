@@ -64,6 +64,8 @@ describe('replication: restart, snapshots, wiped node', () => {
       assert.ok(idx > 0);
       assert.match(n.log, /"event":"snapshot-saved"/);
       assert.match(n.log, /"event":"snapshot-saved".*"slices":([2-9]|\d\d)/, `${n.name} built no snapshot over several turns`);
+      const raft = await cluster.raft(n.name);
+      assert.equal(raft.get('raft_apply_backlog'), '0', `${n.name} still has entries waiting to apply`);
       await verify(n);
     }
   });

@@ -489,6 +489,11 @@ export class Replication {
     );
   }
 
+  /** A snapshot is being built or written. */
+  snapshotInProgress(): boolean {
+    return this.snapshotting;
+  }
+
   /** Stops a snapshot build in progress and lets the replica apply again. */
   private cancelSnapshotBuild(): void {
     const build = this.snapshotBuild;
