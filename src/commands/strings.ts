@@ -29,7 +29,10 @@ interface SetOptions {
   expireAt: number | undefined;
 }
 
-function parseSetOptions(ctx: ExecContext, args: string[]): SetOptions | ErrorReply {
+const NO_SET_OPTIONS: Readonly<SetOptions> = { nx: false, xx: false, get: false, keepTtl: false, expireAt: undefined };
+
+function parseSetOptions(ctx: ExecContext, args: string[]): Readonly<SetOptions> | ErrorReply {
+  if (args.length === 3) return NO_SET_OPTIONS;
   const o: SetOptions = { nx: false, xx: false, get: false, keepTtl: false, expireAt: undefined };
   let unit: TtlUnit | null = null;
   let ttl = '';

@@ -143,7 +143,7 @@ export class Keyspace {
    */
   set(key: string, v: Value, nowMs: number, keepTtl = false, expireAtMs?: number): Entry {
     const e = this.map.get(key);
-    if (!keepTtl) this.expires.delete(key);
+    if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (expireAtMs !== undefined) this.expires.set(key, expireAtMs);
     if (e !== undefined) {
       e.v = v;
@@ -169,7 +169,7 @@ export class Keyspace {
   }
 
   private account(key: string, e: Entry): void {
-    const bytes = entryBytes(key, e.v, this.expires.has(key));
+    const bytes = entryBytes(key, e.v, this.expires.size > 0 && this.expires.has(key));
     this.usedBytes += bytes - e.bytes;
     e.bytes = bytes;
   }
