@@ -4,10 +4,9 @@
 // what Redis 7.2 changed after the installed 7.0 (listpack sets and small lists in OBJECT
 // ENCODING, ZRANK WITHSCORE, shortest-form doubles: scores here are exact binary fractions).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFloe, type FloeProcess } from './helpers/server.ts';
-import { redisServerPath, startRedis, type RedisProcess } from './helpers/redis.ts';
+import { differentialSkip, floeAndRedis } from './helpers/redis.ts';
 import { RawClient, show, type RespValue } from './helpers/resp.ts';
 
 type Case = string[] | { args: string[]; sorted: true };
@@ -197,7 +196,7 @@ ZSETS.push(manyMembers('big', 200), ['object', 'encoding', 'big'], ['zcard', 'bi
   ['zrangestore', 'small', 'big', '0', '4'], ['object', 'encoding', 'small'], ['zunionstore', 'u3', '1', 'big'], ['object', 'encoding', 'u3'],
   ['zpopmax', 'big', '3'], ['zmpop', '1', 'big', 'min', 'count', '2']);
 
-const skipReason = redisServerPath() === null ? 'redis-server is not installed (apt-get install redis-server); differential test skipped' : false;
+const skipReason = differentialSkip();
 
 function canonical(c: Case, r: RespValue): string {
   if (!Array.isArray(c) && (r.type === 'array' || r.type === 'set') && r.value !== null) {
@@ -222,24 +221,17 @@ async function runScript(port: number, cases: Case[], proto: 2 | 3): Promise<str
 }
 
 describe('differential: collections answer as redis-server does', { skip: skipReason }, () => {
-  let floe: FloeProcess;
-  let redis: RedisProcess;
-  before(async () => {
-    [floe, redis] = await Promise.all([startFloe(), startRedis()]);
-  });
-  after(async () => {
-    await Promise.all([floe?.stop(), redis?.stop()]);
-  });
+  const servers = floeAndRedis();
 
   for (const [name, cases] of [['hashes', HASHES], ['lists', LISTS], ['sets', SETS], ['sorted sets', ZSETS]] as const) {
     for (const proto of [2, 3] as const) {
       test(`${name}, RESP${proto}`, async () => {
-        await Promise.all([floe.port, redis.port].map(async (p) => {
+        await Promise.all([servers.floe.port, servers.redis.port].map(async (p) => {
           const c = await RawClient.connect(p);
           await c.call('flushall');
           c.close();
         }));
-        const [mine, theirs] = await Promise.all([runScript(floe.port, cases, proto), runScript(redis.port, cases, proto)]);
+        const [mine, theirs] = await Promise.all([runScript(servers.floe.port, cases, proto), runScript(servers.redis.port, cases, proto)]);
         const diffs: string[] = [];
         for (let i = 0; i < cases.length; i++) {
           if (mine[i] !== theirs[i]) {

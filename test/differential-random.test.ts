@@ -12,10 +12,9 @@
 // %.17g, 7.2 the shortest digits; src/protocol/writer.test.ts checks 7.2's layout). After a
 // difference both servers are flushed, so one bug is reported once.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFloe, type FloeProcess } from './helpers/server.ts';
-import { redisServerPath, startRedis, type RedisProcess } from './helpers/redis.ts';
+import { differentialSkip, floeAndRedis } from './helpers/redis.ts';
 import { RawClient, show, type RespValue } from './helpers/resp.ts';
 import { Xoshiro128 } from '../src/util/prng.ts';
 
@@ -81,21 +80,14 @@ function byValue(v: RespValue): RespValue {
   return v;
 }
 
-const skipReason = redisServerPath() === null ? 'redis-server is not installed (apt-get install redis-server); differential test skipped' : false;
+const skipReason = differentialSkip();
 
 describe('random differential: Floe answers as redis-server does', { skip: skipReason }, () => {
-  let floe: FloeProcess;
-  let redis: RedisProcess;
-  before(async () => {
-    [floe, redis] = await Promise.all([startFloe(), startRedis()]);
-  });
-  after(async () => {
-    await Promise.all([floe?.stop(), redis?.stop()]);
-  });
+  const servers = floeAndRedis();
 
   for (const [seed, proto] of [[1, 2], [2, 2], [3, 3]] as const) {
     test(`seed ${seed}: ${COMMANDS_PER_SEED} random commands, RESP${proto}`, async () => {
-      const [f, x] = await Promise.all([RawClient.connect(floe.port), RawClient.connect(redis.port)]);
+      const [f, x] = await Promise.all([RawClient.connect(servers.floe.port), RawClient.connect(servers.redis.port)]);
       try {
         if (proto === 3) await Promise.all([f.call('hello', '3'), x.call('hello', '3')]);
         const next = generator(seed);

@@ -6,10 +6,9 @@
 // and COMMAND INFO's metadata (tested on its own). Redis is the oracle for string and key
 // semantics and for error text.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFloe, type FloeProcess } from './helpers/server.ts';
-import { redisServerPath, startRedis, type RedisProcess } from './helpers/redis.ts';
+import { differentialSkip, floeAndRedis } from './helpers/redis.ts';
 import { RawClient, show, type RespValue } from './helpers/resp.ts';
 
 type Case = string[] | { args: string[]; sorted: true };
@@ -176,7 +175,7 @@ const MISC: Case[] = [
   ['exec'], ['discard'], ['multi'], ['multi'], ['discard'], ['watch'], ['multi'], ['watch', 'x'], ['discard'],
 ];
 
-const skipReason = redisServerPath() === null ? 'redis-server is not installed (apt-get install redis-server); differential test skipped' : false;
+const skipReason = differentialSkip();
 
 /** The per-case text compared across servers. */
 function canonical(c: Case, r: RespValue): string {
@@ -211,24 +210,17 @@ async function runScript(port: number, cases: Case[], proto: 2 | 3): Promise<str
 }
 
 describe('differential: Floe answers as redis-server does', { skip: skipReason }, () => {
-  let floe: FloeProcess;
-  let redis: RedisProcess;
-  before(async () => {
-    [floe, redis] = await Promise.all([startFloe(), startRedis()]);
-  });
-  after(async () => {
-    await Promise.all([floe?.stop(), redis?.stop()]);
-  });
+  const servers = floeAndRedis();
 
   for (const [name, cases] of [['strings', STRINGS], ['keys', KEYS], ['connection and server', MISC]] as const) {
     for (const proto of [2, 3] as const) {
       test(`${name}, RESP${proto}`, async () => {
-        await Promise.all([floe.port, redis.port].map(async (p) => {
+        await Promise.all([servers.floe.port, servers.redis.port].map(async (p) => {
           const c = await RawClient.connect(p);
           await c.call('flushall');
           c.close();
         }));
-        const [mine, theirs] = await Promise.all([runScript(floe.port, cases, proto), runScript(redis.port, cases, proto)]);
+        const [mine, theirs] = await Promise.all([runScript(servers.floe.port, cases, proto), runScript(servers.redis.port, cases, proto)]);
         const diffs: string[] = [];
         for (let i = 0; i < cases.length; i++) {
           if (mine[i] !== theirs[i] && !ttlClose(cases[i] as Case, mine[i] as string, theirs[i] as string)) {

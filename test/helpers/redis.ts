@@ -3,7 +3,8 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { freePort } from './server.ts';
+import { after, before } from 'node:test';
+import { freePort, startFloe, type FloeProcess } from './server.ts';
 import { RawClient } from './resp.ts';
 
 const READY_TIMEOUT_MS = 10_000;
@@ -59,4 +60,24 @@ export async function startRedis(extra: string[] = []): Promise<RedisProcess> {
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+/** The skip reason of a differential suite: set when redis-server is not installed. */
+export function differentialSkip(): string | false {
+  return redisServerPath() === null ? 'redis-server is not installed (apt-get install redis-server); differential test skipped' : false;
+}
+
+/**
+ * A Floe and a redis-server for the enclosing describe block, started before its tests and
+ * stopped after them; read `.floe` and `.redis` inside the tests.
+ */
+export function floeAndRedis(): { floe: FloeProcess; redis: RedisProcess } {
+  const both = {} as { floe: FloeProcess; redis: RedisProcess };
+  before(async () => {
+    [both.floe, both.redis] = await Promise.all([startFloe(), startRedis()]);
+  });
+  after(async () => {
+    await Promise.all([both.floe?.stop(), both.redis?.stop()]);
+  });
+  return both;
 }
