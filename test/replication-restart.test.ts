@@ -1,6 +1,6 @@
 // Restarts with small snapshots (--snapshot-log-bytes 64kb, so the log is compacted often, and
-// --snapshot-slice-ms 0, so each snapshot is built over several event-loop turns with writes
-// waiting in the apply backlog meanwhile):
+// --snapshot-slice-ms 0, so each snapshot is written over several event-loop turns while
+// writes go on being applied, copy on write):
 // a stopped follower catches up from its WAL and snapshot plus what the leader sends; a node
 // whose dir was wiped rejoins by InstallSnapshot; the whole cluster stopped (cleanly, then
 // with kill -9) boots from snapshot + WAL replay with every acknowledged write.
@@ -64,8 +64,6 @@ describe('replication: restart, snapshots, wiped node', () => {
       assert.ok(idx > 0);
       assert.match(n.log, /"event":"snapshot-saved"/);
       assert.match(n.log, /"event":"snapshot-saved".*"slices":([2-9]|\d\d)/, `${n.name} built no snapshot over several turns`);
-      const raft = await cluster.raft(n.name);
-      assert.equal(raft.get('raft_apply_backlog'), '0', `${n.name} still has entries waiting to apply`);
       await verify(n);
     }
   });

@@ -28,7 +28,7 @@ import { EVICTION_KEYS_PER_COMMAND_MAX } from '../constants.ts';
 import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, type StoreEntry } from '../store/entry.ts';
 import { Replication } from './replication.ts';
 import { ReplicatedRouting, type RoutingHost } from './routing.ts';
-import { decodeKeyspace, encodeKeyspace } from './snapshot-codec.ts';
+import { decodeKeyspace, encodeKeyspace, KeyspaceSnapshot } from './snapshot-codec.ts';
 import { replicationInfo, raftInfo } from './replication-info.ts';
 import { clusterCommands, type ClusterHost } from './cluster-commands.ts';
 import { BlockingRegistry } from './blocking.ts';
@@ -384,7 +384,7 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
       snapshotSliceMs: () => c.num('snapshot-slice-ms'),
       db: this.db,
       apply: (entry, index) => this.applyEntry(entry, index),
-      snapshotChunks: () => this.snapshotChunks(SNAPSHOT_BUILD_CHUNK_BYTES),
+      snapshotWriter: () => this.snapshotWriter(SNAPSHOT_BUILD_CHUNK_BYTES),
       restore: (data) => this.restoreKeyspace(data),
       onForward: (from, kind, args) => this.routingLayer?.onForward(from, kind, args) ?? err('TRYAGAIN starting up'),
       log: (event, fields) => this.log(event, fields),
@@ -452,9 +452,14 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
     return this.config.str('routing') === 'redirect' ? 'redirect' : 'proxy';
   }
 
-  /** The keyspace as snapshot chunks of about chunkBytes each (snapshot-codec.ts). */
-  snapshotChunks(chunkBytes: number): Generator<Buffer> {
+  /** The keyspace as snapshot chunks of about chunkBytes each, in one go (snapshot-codec.ts). */
+  snapshotChunks(chunkBytes: number): Buffer[] {
     return encodeKeyspace(this.db, (key, v) => this.dumpCollection(key, v.type), chunkBytes);
+  }
+
+  /** A snapshot of the keyspace as it is now, written a slice at a time while it changes. */
+  snapshotWriter(chunkBytes: number): KeyspaceSnapshot {
+    return new KeyspaceSnapshot(this.db, (key, v) => this.dumpCollection(key, v.type), chunkBytes);
   }
 
   /** Replaces the keyspace with a snapshot's keyspace part. */
@@ -497,10 +502,17 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
   private runInternal(args: string[]): Reply {
     const spec = resolveCommand(this.table, args);
     if (spec instanceof ErrorReply) return spec;
+    // A snapshot may dump a key in the middle of another command (copy on write): leave that
+    // command's client in place afterwards.
+    const client = this.ctx.client;
     this.ctx.client = this.applyClient;
-    const r = spec.handler(this.ctx, args);
-    if (r instanceof Promise) throw new Error('internal command blocked');
-    return r;
+    try {
+      const r = spec.handler(this.ctx, args);
+      if (r instanceof Promise) throw new Error('internal command blocked');
+      return r;
+    } finally {
+      this.ctx.client = client;
+    }
   }
 
   private log(event: string, fields: Record<string, unknown> = {}): void {

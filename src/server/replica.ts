@@ -30,7 +30,6 @@ interface PendingRead {
 }
 
 export const READ_WAITERS_MAX = 65536; // reads waiting for apply; more are refused
-const BACKLOG_SLICE_MS = 10; // ms of applying per event-loop turn while a backlog drains
 
 export class GroupReplica {
   readonly group: GroupId;
@@ -44,10 +43,6 @@ export class GroupReplica {
   private reads: PendingRead[] = [];
   private readonly readIndexWaiters = new Map<string, (index: number | null) => void>();
   private nextReadCtx = 1;
-  /** Committed entries not yet applied, oldest first (see applyCommitted). */
-  private backlog: Entry[] = [];
-  private applyPaused = false;
-  private draining = false;
 
   constructor(config: RaftConfig, db: Keyspace, apply: Applier, applied: number) {
     this.group = config.group;
@@ -85,25 +80,9 @@ export class GroupReplica {
     return new Promise((resolve) => this.readIndexWaiters.set(ctx, resolve));
   }
 
-  /**
-   * Applies committed entries in order and wakes whoever waits on them. While a snapshot is
-   * being built the keyspace must hold still, so entries wait in the backlog (they are
-   * committed and in the log; only their effect on the keyspace waits); the backlog is
-   * applied a slice at a time after the build, ahead of anything committed later.
-   */
+  /** Applies committed entries in order and wakes whoever waits on them. */
   applyCommitted(entries: readonly Entry[]): void {
-    if (this.applyPaused || this.backlog.length > 0) {
-      for (const e of entries) this.backlog.push(e);
-      return;
-    }
-    this.applyNow(entries, 0, entries.length);
-  }
-
-  /** Applies entries[from, to); returns the index after the last one applied. */
-  private applyNow(entries: readonly Entry[], from: number, to: number, deadlineMs = Infinity): number {
-    let i = from;
-    while (i < to) {
-      const e = entries[i++] as Entry;
+    for (const e of entries) {
       if (e.index <= this.applied) continue;
       const w = this.writes.get(e.index);
       const ours = w !== undefined && w.term === e.term;
@@ -119,43 +98,13 @@ export class GroupReplica {
         this.writes.delete(e.index);
         w.resolve(ours ? (replies ?? []) : null);
       }
-      if (performance.now() >= deadlineMs) break;
     }
     this.wakeReads();
-    return i;
-  }
-
-  /** Holds every committed entry in the backlog until resumeApply (a snapshot is being built). */
-  pauseApply(): void {
-    this.applyPaused = true;
-  }
-
-  /** Applies the backlog, a slice per event-loop turn, then applies as entries commit again. */
-  resumeApply(): void {
-    this.applyPaused = false;
-    this.drainBacklog();
-  }
-
-  get backlogEntries(): number {
-    return this.backlog.length;
-  }
-
-  private drainBacklog(): void {
-    if (this.applyPaused || this.draining || this.backlog.length === 0) return;
-    const done = this.applyNow(this.backlog, 0, this.backlog.length, performance.now() + BACKLOG_SLICE_MS);
-    this.backlog.splice(0, done);
-    if (this.backlog.length === 0) return;
-    this.draining = true;
-    setImmediate(() => {
-      this.draining = false;
-      this.drainBacklog();
-    });
   }
 
   /** After a snapshot is installed: everything up to its index counts as applied. */
   restored(index: number): void {
     this.applied = index;
-    this.backlog = this.backlog.filter((e) => e.index > index);
     this.bytesSinceSnapshot = 0;
     for (const [i, w] of this.writes) {
       // The proposal's fate is unknown: its entry is inside the snapshot or was replaced.
@@ -195,7 +144,6 @@ export class GroupReplica {
 
   /** Fails every waiter (shutdown). */
   failAll(): void {
-    this.backlog = [];
     for (const w of this.writes.values()) w.resolve(null);
     this.writes.clear();
     this.leadershipLost();

@@ -48,7 +48,6 @@ export function raftInfo(repl: Replication): Fields {
     ['raft_last_index', st.lastIndex],
     ['raft_snapshot_index', st.snapshotIndex],
     ['raft_snapshot_in_progress', repl.snapshotInProgress() ? 1 : 0],
-    ['raft_apply_backlog', repl.group.backlogEntries],
     ['raft_voters', st.confState.voters.map((id) => repl.peerName(id)).join(',')],
     ['raft_learners', st.confState.learners.map((id) => repl.peerName(id)).join(',')],
     ['raft_pending_writes', repl.group.pendingWrites()],

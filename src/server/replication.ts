@@ -11,6 +11,7 @@ import type { Reply } from '../protocol/reply.ts';
 import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, encodeEntry, type StoreEntry } from '../store/entry.ts';
 import type { ConfChange } from '../raft/types.ts';
 import type { Keyspace } from '../store/keyspace.ts';
+import type { KeyspaceSnapshot } from './snapshot-codec.ts';
 import { openStorage, type BootGroup, type Storage } from '../storage/storage.ts';
 import type { WalRecord } from '../storage/types.ts';
 import type { WalStats } from '../storage/wal.ts';
@@ -52,8 +53,8 @@ export interface ReplicationOptions {
   snapshotSliceMs: () => number;
   db: Keyspace;
   apply: Applier;
-  /** Serialises the keyspace for a snapshot, a chunk per step; the keyspace must not change meanwhile. */
-  snapshotChunks: () => Iterator<Buffer>;
+  /** A snapshot of the keyspace as it is now, written a slice at a time while it changes (copy on write). */
+  snapshotWriter: () => KeyspaceSnapshot;
   /** Replaces the keyspace with a snapshot's data. */
   restore: (data: Uint8Array) => void;
   onForward: (from: NodeId, kind: string, args: string[]) => Promise<Reply> | Reply;
@@ -77,8 +78,8 @@ export class Replication {
   private again = false;
   private stopped = false;
   private snapshotting = false;
-  /** The snapshot being built, a slice per event-loop turn (see maybeSnapshot). */
-  private snapshotBuild: { cancelled: boolean } | null = null;
+  /** The snapshot being written, a slice per event-loop turn (see maybeSnapshot). */
+  private snapshotBuild: { cancelled: boolean; writer: KeyspaceSnapshot } | null = null;
   private lastEntryTimeMs = 0;
   leader: NodeId = 0;
   /** start() has finished: storage loaded, bus listening, the core ticking. */
@@ -432,10 +433,10 @@ export class Replication {
 
   /**
    * Compacts the log once enough has been applied since the last snapshot. The keyspace is
-   * serialised a slice (--snapshot-slice-ms) per event-loop turn, so that a large keyspace never
-   * stalls the node long enough to miss heartbeats or elections; meanwhile the replica holds
-   * still (committed entries wait in its backlog, reads that need them wait too), so the
-   * snapshot is exactly the state at `index`.
+   * written a slice (--snapshot-slice-ms) per event-loop turn, so that a large keyspace never
+   * stalls the node long enough to miss heartbeats or elections, and copy on write keeps the
+   * snapshot exactly the state at `index` while entries go on being applied: the writer is
+   * the keyspace's `cow` hook until it is done (snapshot-codec.ts).
    */
   private maybeSnapshot(): void {
     const g = this.group;
@@ -443,34 +444,30 @@ export class Replication {
     this.snapshotting = true;
     g.bytesSinceSnapshot = 0;
     const index = g.applied;
-    const build = { cancelled: false };
+    const writer = this.opts.snapshotWriter();
+    const build = { cancelled: false, writer };
     this.snapshotBuild = build;
-    g.pauseApply();
-    const chunks: Buffer[] = [this.peerBookBytes()];
-    const keyspace = this.opts.snapshotChunks();
+    this.opts.db.cow = writer;
+    const book = this.peerBookBytes();
     const startedMs = performance.now();
     let slices = 0;
     const step = (): void => {
       if (build.cancelled) return;
       slices++;
-      const deadline = performance.now() + this.opts.snapshotSliceMs();
-      for (let next = keyspace.next(); !next.done; next = keyspace.next()) {
-        chunks.push(next.value);
-        if (performance.now() >= deadline) {
-          setImmediate(step);
-          return;
-        }
+      if (!writer.step(performance.now() + this.opts.snapshotSliceMs())) {
+        setImmediate(step);
+        return;
       }
       this.snapshotBuild = null;
-      g.resumeApply();
-      const buildMs = Math.round(performance.now() - startedMs);
+      this.opts.db.cow = null;
+      const fields = { buildMs: Math.round(performance.now() - startedMs), slices, copiedAhead: writer.copied };
       if (!g.raft.canCompact(index)) {
         // A snapshot from the leader arrived meanwhile and is not persisted yet; try later.
         this.snapshotting = false;
         g.bytesSinceSnapshot = this.opts.snapshotLogBytes();
         return;
       }
-      this.saveSnapshot(g.raft.compact(index, Buffer.concat(chunks)), { buildMs, slices });
+      this.saveSnapshot(g.raft.compact(index, Buffer.concat([book, ...writer.finish()])), fields);
     };
     step();
   }
@@ -494,14 +491,14 @@ export class Replication {
     return this.snapshotting;
   }
 
-  /** Stops a snapshot build in progress and lets the replica apply again. */
+  /** Drops a snapshot being written (the keyspace is about to be replaced, or the node stops). */
   private cancelSnapshotBuild(): void {
     const build = this.snapshotBuild;
     if (build === null) return;
     build.cancelled = true;
     this.snapshotBuild = null;
     this.snapshotting = false;
-    this.group.resumeApply();
+    if (this.opts.db.cow === build.writer) this.opts.db.cow = null;
   }
 
   /** The snapshot's first part: the peer address book (u32 length, JSON); the keyspace follows. */

@@ -10,7 +10,7 @@
 // same layout as the others, not just the same members. Version 1 (sets as plain members,
 // rebuilt with SADD) is still read.
 
-import type { Keyspace } from '../store/keyspace.ts';
+import type { CopyOnWrite, Entry, Keyspace } from '../store/keyspace.ts';
 import { SetValue, type SetLayout } from '../store/set.ts';
 import type { Value, ValueType } from '../store/types.ts';
 import { assert } from '../util/assert.ts';
@@ -27,37 +27,115 @@ export type CollectionDumper = (key: string, v: Exclude<Value, string>) => strin
 /** Rebuilds a collection at key from its items (HSET/RPUSH/SADD/ZADD through the command table). */
 export type CollectionLoader = (key: string, type: ValueType, items: string[]) => void;
 
-export function* encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT): Generator<Buffer> {
-  // Records are written straight into one chunk buffer; a chunk is yielded (copied out) once it
-  // passes chunkBytes, and a record larger than the buffer gets a buffer of its own size.
-  const bufferBytes = Math.max(2 * chunkBytes, 4096);
-  let buf = Buffer.allocUnsafe(bufferBytes);
-  buf.write(MAGIC + String.fromCharCode(VERSION), 0, 'latin1');
-  let at = 5;
-  for (const [key, e] of db.entries()) {
+/**
+ * Writes a snapshot of a keyspace as it is now, a slice at a time, while the keyspace goes on
+ * changing: copy on write, per key. The writer walks the order slots that existed when it was
+ * made; installed as the keyspace's `cow` hook, it is told about a key before anything reads
+ * or changes it, and writes that key's record first if the walk has not reached it yet (its
+ * state then is still the state at the start). Keys created later sit past the walk's end;
+ * a key deleted before the walk reached it was written when it was deleted. The keyspace does
+ * not compact its order slots while a writer is installed.
+ */
+export class KeyspaceSnapshot implements CopyOnWrite {
+  private readonly db: Keyspace;
+  private readonly dump: CollectionDumper;
+  private readonly chunkBytes: number;
+  private readonly bufferBytes: number;
+  /** Slots below `slot` have been walked; the walk ends at `end`, the slot count at the start. */
+  private slot = 0;
+  private readonly end: number;
+  /** Keys written ahead of the walk (copied before a change), which the walk skips. */
+  private readonly early = new Set<string>();
+  private readonly chunks: Buffer[] = [];
+  private buf: Buffer;
+  private at: number;
+  /** Records written ahead of the walk (for the log). */
+  copied = 0;
+
+  constructor(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT) {
+    this.db = db;
+    this.dump = dump;
+    this.chunkBytes = chunkBytes;
+    this.bufferBytes = Math.max(2 * chunkBytes, 4096);
+    this.buf = Buffer.allocUnsafe(this.bufferBytes);
+    this.buf.write(MAGIC + String.fromCharCode(VERSION), 0, 'latin1');
+    this.at = 5;
+    this.end = db.slotCount;
+  }
+
+  get done(): boolean {
+    return this.slot >= this.end;
+  }
+
+  before(key: string, e: Entry): void {
+    if (e.pos >= this.end || e.pos < this.slot || this.early.has(key)) return;
+    this.early.add(key);
+    this.copied++;
+    this.write(key, e);
+  }
+
+  beforeFlush(): void {
+    this.step(Infinity);
+  }
+
+  /**
+   * Walks on until `deadlineMs` (performance.now() time) has passed, at least one chunk was
+   * cut, or the walk is over; true once it is over.
+   */
+  step(deadlineMs: number): boolean {
+    const chunksBefore = this.chunks.length;
+    while (this.slot < this.end) {
+      const key = this.db.slotKey(this.slot++);
+      if (key === null || this.early.has(key)) continue;
+      const e = this.db.rawQuiet(key);
+      assert(e !== undefined, 'snapshot walk found a key without an entry');
+      this.write(key, e);
+      if (this.chunks.length > chunksBefore && performance.now() >= deadlineMs) break;
+    }
+    return this.done;
+  }
+
+  /** The snapshot's chunks; call once the walk is over. */
+  finish(): Buffer[] {
+    assert(this.done, 'snapshot finished before its walk');
+    if (this.at > 0) this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
+    this.at = 0;
+    return this.chunks;
+  }
+
+  private write(key: string, e: Entry): void {
     const v = e.v;
-    const items = typeof v === 'string' ? null : v instanceof SetValue ? setItems(v.layout()) : dump(key, v);
+    const items = typeof v === 'string' ? null : v instanceof SetValue ? setItems(v.layout()) : this.dump(key, v);
     let size = 1 + 8 + 4 + 4 + key.length;
     if (items === null) size += 4 + (v as string).length;
     else for (const item of items) size += 4 + item.length;
-    if (at + size > buf.length) {
-      if (at > 0) yield Buffer.from(buf.subarray(0, at));
-      at = 0;
-      if (size > buf.length) buf = Buffer.allocUnsafe(size);
+    if (this.at + size > this.buf.length) {
+      if (this.at > 0) this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
+      this.at = 0;
+      if (size > this.buf.length) this.buf = Buffer.allocUnsafe(size);
     }
+    const buf = this.buf;
+    let at = this.at;
     buf[at] = TYPE_CODES[typeof v === 'string' ? 'string' : v.type];
-    buf.writeDoubleLE(db.getExpire(key) ?? -1, at + 1);
+    buf.writeDoubleLE(this.db.getExpire(key) ?? -1, at + 1);
     buf.writeUInt32LE(items === null ? 2 : items.length + 1, at + 9);
     at = writeItem(buf, at + 13, key);
     if (items === null) at = writeItem(buf, at, v as string);
     else for (const item of items) at = writeItem(buf, at, item);
-    if (at >= chunkBytes) {
-      yield Buffer.from(buf.subarray(0, at));
-      at = 0;
-      if (buf.length > bufferBytes) buf = Buffer.allocUnsafe(bufferBytes);
+    this.at = at;
+    if (at >= this.chunkBytes) {
+      this.chunks.push(Buffer.from(buf.subarray(0, at)));
+      this.at = 0;
+      if (buf.length > this.bufferBytes) this.buf = Buffer.allocUnsafe(this.bufferBytes);
     }
   }
-  if (at > 0) yield Buffer.from(buf.subarray(0, at));
+}
+
+/** The whole keyspace as snapshot chunks, in one go (nothing changes meanwhile). */
+export function encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT): Buffer[] {
+  const w = new KeyspaceSnapshot(db, dump, chunkBytes);
+  w.step(Infinity);
+  return w.finish();
 }
 
 function setItems(l: SetLayout): string[] {

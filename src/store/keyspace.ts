@@ -29,6 +29,16 @@ export class Entry {
   }
 }
 
+/**
+ * A snapshot being written while the keyspace keeps changing (server/snapshot-codec.ts): told
+ * about a key before anything reads or changes it, and before a flush, so it can record what
+ * it has not written yet while that is still the state it snapshots.
+ */
+export interface CopyOnWrite {
+  before(key: string, e: Entry): void;
+  beforeFlush(): void;
+}
+
 export interface KeyspaceStats {
   expiredKeys: number;
   keyspaceHits: number;
@@ -69,6 +79,8 @@ export class Keyspace {
   onKeyChanged: ((key: string) => void) | null = null;
   /** Called after flush(): every key changed at once. */
   onFlush: (() => void) | null = null;
+  /** Set while a snapshot is written alongside changes; order slots are not compacted meanwhile. */
+  cow: CopyOnWrite | null = null;
   /** Called for every key deleted because it expired (replication turns this into a delete entry). */
   onKeyExpired: ((key: string) => void) | null = null;
 
@@ -89,6 +101,7 @@ export class Keyspace {
   get(key: string, nowMs: number): Entry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
+    if (this.cow !== null) this.cow.before(key, e);
     if (this.expires.size > 0 && this.isExpired(key, nowMs)) {
       this.expireKey(key);
       return undefined;
@@ -109,6 +122,7 @@ export class Keyspace {
   peek(key: string, nowMs: number): Entry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
+    if (this.cow !== null) this.cow.before(key, e);
     if (this.expires.size > 0 && this.isExpired(key, nowMs)) {
       this.expireKey(key);
       return undefined;
@@ -143,6 +157,7 @@ export class Keyspace {
    */
   set(key: string, v: Value, nowMs: number, keepTtl = false, expireAtMs?: number): Entry {
     const e = this.map.get(key);
+    if (e !== undefined && this.cow !== null) this.cow.before(key, e);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (expireAtMs !== undefined) this.expires.set(key, expireAtMs);
     if (e !== undefined) {
@@ -177,18 +192,20 @@ export class Keyspace {
   delete(key: string): boolean {
     const e = this.map.get(key);
     if (e === undefined) return false;
+    if (this.cow !== null) this.cow.before(key, e);
     this.map.delete(key);
     this.expires.delete(key);
     this.usedBytes -= e.bytes;
     this.order[e.pos] = null;
     this.holes++;
-    if (this.holes > COMPACT_MIN_SLOTS && this.holes * 2 > this.order.length) this.compact();
+    if (this.holes > COMPACT_MIN_SLOTS && this.holes * 2 > this.order.length && this.cow === null) this.compact();
     this.onKeyChanged?.(key);
     return true;
   }
 
   /** Removes every key; returns how many there were. */
   flush(): number {
+    this.cow?.beforeFlush();
     const n = this.map.size;
     this.map.clear();
     this.expires.clear();
@@ -350,9 +367,25 @@ export class Keyspace {
     return this.map.entries();
   }
 
-  /** The entry without any expiry check (eviction, snapshots). */
+  /** The entry without any expiry check (eviction, expiry). */
   raw(key: string): Entry | undefined {
+    const e = this.map.get(key);
+    if (e !== undefined && this.cow !== null) this.cow.before(key, e);
+    return e;
+  }
+
+  /** The entry, telling no copy-on-write hook (the snapshot writer's own reads). */
+  rawQuiet(key: string): Entry | undefined {
     return this.map.get(key);
+  }
+
+  /** Order slots (insertion order with holes): how a snapshot walks the keyspace. */
+  get slotCount(): number {
+    return this.order.length;
+  }
+
+  slotKey(slot: number): string | null {
+    return this.order[slot] ?? null;
   }
 
   // ---- active expiry ------------------------------------------------------------------
