@@ -161,7 +161,9 @@ export class Keyspace {
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (expireAtMs !== undefined) this.expires.set(key, expireAtMs);
     if (e !== undefined) {
-      e.v = v;
+      // Rewriting the same value (a cache refresh) keeps the stored string: no new object to
+      // promote out of the young generation, no write barrier.
+      if (e.v !== v) e.v = v;
       this.touch(e, nowMs);
       this.account(key, e);
       this.onKeyChanged?.(key);
