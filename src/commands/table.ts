@@ -18,12 +18,13 @@ const families: readonly (readonly CommandSpec[])[] = [
   hashCommands, listCommands, setCommands, zsetCommands,
 ];
 
-const SPELLINGS_MAX = 1024; // other spellings of command names remembered, per table
+const SPELLINGS_MAX = 1024; // spellings other than lower case remembered, per table
 
 /**
- * Command names (lower case) → specs. Clients mostly send upper case ("SET"): the first time a
- * spelling is seen it is lower-cased and looked up, then remembered, so the hot path is one Map
- * lookup without an allocation. Iterating the table (COMMAND) sees each command once.
+ * Command names (lower case) → specs; iterating the table (COMMAND) sees each command once.
+ * `spellings` is what dispatch looks in: every lower-case name, plus each other spelling
+ * ("SET", "Get") the first time it is lower-cased and found, so the hot path is one Map lookup
+ * without an allocation whatever case a client sends.
  */
 export class CommandTable extends Map<string, CommandSpec> {
   readonly spellings = new Map<string, CommandSpec>();
@@ -35,6 +36,7 @@ export function buildCommandTable(extra: readonly CommandSpec[] = []): CommandTa
     for (const spec of family) {
       if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
       table.set(spec.name, spec);
+      table.spellings.set(spec.name, spec);
     }
   }
   return table;
@@ -55,11 +57,11 @@ function arityOk(spec: CommandSpec, n: number): boolean {
 /** The spec that will run args (a subcommand for containers), or the error to answer. */
 export function resolveCommand(table: CommandTable, args: string[]): CommandSpec | ErrorReply {
   const name = args[0] as string;
-  let spec = table.get(name) ?? table.spellings.get(name);
+  let spec = table.spellings.get(name);
   if (spec === undefined) {
     spec = table.get(name.toLowerCase());
     if (spec === undefined) return unknownCommand(args);
-    if (table.spellings.size < SPELLINGS_MAX) table.spellings.set(name, spec);
+    if (table.spellings.size < table.size + SPELLINGS_MAX) table.spellings.set(name, spec);
   }
   if (spec.subcommands === undefined) {
     return arityOk(spec, args.length) ? spec : wrongArity(spec.name);

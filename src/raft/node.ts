@@ -140,18 +140,18 @@ export class RaftNode {
     this.raft.checkInvariants();
   }
 
-  /**
-   * Takes a snapshot at `index` (≤ applied): `data` is the state machine image the driver
-   * produced at that index. The in-memory log up to `index` is dropped; followers that need
-   * it get this snapshot. The driver persists the returned Snapshot, after which it may drop
-   * its own log records up to `index`.
-   */
   /** Whether compact(index) may run now: inside (snapshot index, applied], no received snapshot pending. */
   canCompact(index: number): boolean {
     const log = this.raft.log;
     return log.pendingSnapshot === null && index > log.snapIndex && index <= log.applied;
   }
 
+  /**
+   * Takes a snapshot at `index` (≤ applied): `data` is the state machine image the driver
+   * produced at that index. The in-memory log up to `index` is dropped; followers that need
+   * it get this snapshot. The driver persists the returned Snapshot, after which it may drop
+   * its own log records up to `index`.
+   */
   compact(index: number, data: Uint8Array): Snapshot {
     const r = this.raft;
     assert(r.log.pendingSnapshot === null, 'raft: compact while a received snapshot is not persisted');

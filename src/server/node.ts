@@ -28,14 +28,15 @@ import { EVICTION_KEYS_PER_COMMAND_MAX } from '../constants.ts';
 import { ENTRY_COMMANDS, ENTRY_EVICT, ENTRY_EXPIRE, ENTRY_PEER, type StoreEntry } from '../store/entry.ts';
 import { Replication } from './replication.ts';
 import { ReplicatedRouting, type RoutingHost } from './routing.ts';
-import { decodeKeyspace, encodeKeyspace, KeyspaceSnapshot } from './snapshot-codec.ts';
+import { decodeKeyspace, KeyspaceSnapshot } from './snapshot-codec.ts';
 import { replicationInfo, raftInfo } from './replication-info.ts';
 import { clusterCommands, type ClusterHost } from './cluster-commands.ts';
 import { BlockingRegistry } from './blocking.ts';
 import { setEncodingLimits } from '../store/limits.ts';
 
 const ERR_LOADING = err('LOADING Floe is loading the dataset in memory');
-// A snapshot is built a slice at a time (replication.ts); each chunk is one step of the encoder.
+// Bytes per chunk of a snapshot being written (replication.ts): with --snapshot-slice-ms 0,
+// one chunk per event-loop turn.
 const SNAPSHOT_BUILD_CHUNK_BYTES = 64 * 1024; // 64 KiB
 
 interface Stats {
@@ -454,7 +455,9 @@ export class FloeNode implements SessionHost, TransactionHost, RoutingHost, Clus
 
   /** The keyspace as snapshot chunks of about chunkBytes each, in one go (snapshot-codec.ts). */
   snapshotChunks(chunkBytes: number): Buffer[] {
-    return encodeKeyspace(this.db, (key, v) => this.dumpCollection(key, v.type), chunkBytes);
+    const writer = this.snapshotWriter(chunkBytes);
+    writer.step(Infinity);
+    return writer.finish();
   }
 
   /** A snapshot of the keyspace as it is now, written a slice at a time while it changes. */

@@ -49,8 +49,6 @@ export class KeyspaceSnapshot implements CopyOnWrite {
   private readonly chunks: Buffer[] = [];
   private buf: Buffer;
   private at: number;
-  /** Records written ahead of the walk (for the log). */
-  copied = 0;
 
   constructor(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT) {
     this.db = db;
@@ -67,10 +65,14 @@ export class KeyspaceSnapshot implements CopyOnWrite {
     return this.slot >= this.end;
   }
 
+  /** Records written ahead of the walk (for the log). */
+  get copied(): number {
+    return this.early.size;
+  }
+
   before(key: string, e: Entry): void {
     if (e.pos >= this.end || e.pos < this.slot || this.early.has(key)) return;
     this.early.add(key);
-    this.copied++;
     this.write(key, e);
   }
 
@@ -98,9 +100,14 @@ export class KeyspaceSnapshot implements CopyOnWrite {
   /** The snapshot's chunks; call once the walk is over. */
   finish(): Buffer[] {
     assert(this.done, 'snapshot finished before its walk');
+    this.cut();
+    return this.chunks;
+  }
+
+  /** Copies what the buffer holds out as a chunk and starts it over. */
+  private cut(): void {
     if (this.at > 0) this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
     this.at = 0;
-    return this.chunks;
   }
 
   private write(key: string, e: Entry): void {
@@ -110,8 +117,7 @@ export class KeyspaceSnapshot implements CopyOnWrite {
     if (items === null) size += 4 + (v as string).length;
     else for (const item of items) size += 4 + item.length;
     if (this.at + size > this.buf.length) {
-      if (this.at > 0) this.chunks.push(Buffer.from(this.buf.subarray(0, this.at)));
-      this.at = 0;
+      this.cut();
       if (size > this.buf.length) this.buf = Buffer.allocUnsafe(size);
     }
     const buf = this.buf;
@@ -124,18 +130,10 @@ export class KeyspaceSnapshot implements CopyOnWrite {
     else for (const item of items) at = writeItem(buf, at, item);
     this.at = at;
     if (at >= this.chunkBytes) {
-      this.chunks.push(Buffer.from(buf.subarray(0, at)));
-      this.at = 0;
+      this.cut();
       if (buf.length > this.bufferBytes) this.buf = Buffer.allocUnsafe(this.bufferBytes);
     }
   }
-}
-
-/** The whole keyspace as snapshot chunks, in one go (nothing changes meanwhile). */
-export function encodeKeyspace(db: Keyspace, dump: CollectionDumper, chunkBytes = CHUNK_BYTES_DEFAULT): Buffer[] {
-  const w = new KeyspaceSnapshot(db, dump, chunkBytes);
-  w.step(Infinity);
-  return w.finish();
 }
 
 function setItems(l: SetLayout): string[] {

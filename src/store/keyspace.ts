@@ -97,11 +97,17 @@ export class Keyspace {
 
   // ---- lookups ------------------------------------------------------------------------
 
+  /** Every keyed read and change starts here, so a snapshot being written hears of it first. */
+  private find(key: string): Entry | undefined {
+    const e = this.map.get(key);
+    if (e !== undefined && this.cow !== null) this.cow.before(key, e);
+    return e;
+  }
+
   /** The live entry for key, updating its access metadata; undefined when absent or expired. */
   get(key: string, nowMs: number): Entry | undefined {
-    const e = this.map.get(key);
+    const e = this.find(key);
     if (e === undefined) return undefined;
-    if (this.cow !== null) this.cow.before(key, e);
     if (this.expires.size > 0 && this.isExpired(key, nowMs)) {
       this.expireKey(key);
       return undefined;
@@ -120,9 +126,8 @@ export class Keyspace {
 
   /** The live entry without touching its access metadata (OBJECT, TYPE-free inspection). */
   peek(key: string, nowMs: number): Entry | undefined {
-    const e = this.map.get(key);
+    const e = this.find(key);
     if (e === undefined) return undefined;
-    if (this.cow !== null) this.cow.before(key, e);
     if (this.expires.size > 0 && this.isExpired(key, nowMs)) {
       this.expireKey(key);
       return undefined;
@@ -156,8 +161,7 @@ export class Keyspace {
    * new one. Returns the entry.
    */
   set(key: string, v: Value, nowMs: number, keepTtl = false, expireAtMs?: number): Entry {
-    const e = this.map.get(key);
-    if (e !== undefined && this.cow !== null) this.cow.before(key, e);
+    const e = this.find(key);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (expireAtMs !== undefined) this.expires.set(key, expireAtMs);
     if (e !== undefined) {
@@ -192,9 +196,8 @@ export class Keyspace {
   }
 
   delete(key: string): boolean {
-    const e = this.map.get(key);
+    const e = this.find(key);
     if (e === undefined) return false;
-    if (this.cow !== null) this.cow.before(key, e);
     this.map.delete(key);
     this.expires.delete(key);
     this.usedBytes -= e.bytes;
@@ -371,9 +374,7 @@ export class Keyspace {
 
   /** The entry without any expiry check (eviction, expiry). */
   raw(key: string): Entry | undefined {
-    const e = this.map.get(key);
-    if (e !== undefined && this.cow !== null) this.cow.before(key, e);
-    return e;
+    return this.find(key);
   }
 
   /** The entry, telling no copy-on-write hook (the snapshot writer's own reads). */

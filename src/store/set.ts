@@ -223,7 +223,7 @@ export class SetValue implements CollectionValue {
       for (const m of l.members) packer.add(m);
       s.packed = packer.finish();
     } else {
-      s.table = SlotMap.fromLayout<true>(false, l.members, [], l.holes);
+      s.table = SlotMap.keysWithHoles(l.members, l.holes);
       for (const m of l.members) s.tableBytes += SLOT_BYTES + stringBytes(m);
     }
     return s;

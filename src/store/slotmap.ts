@@ -94,25 +94,22 @@ export class SlotMap<V> {
   }
 
   /**
-   * Rebuilds the exact slot layout of a snapshot: entries in slot order with holes at the given
-   * slots, so that random slots (SPOP) pick what they pick on the replica that was snapshotted.
+   * A map without values (a set's) rebuilt with the exact slot layout of a snapshot: keys in
+   * slot order with holes at the given slots, so that random slots (SPOP) pick what they pick
+   * on the replica that was snapshotted.
    */
-  static fromLayout<V>(valued: boolean, keys: readonly string[], vals: readonly V[], holes: readonly number[]): SlotMap<V> {
-    const m = new SlotMap<V>(valued);
+  static keysWithHoles(keys: readonly string[], holes: readonly number[]): SlotMap<true> {
+    const m = new SlotMap<true>(false);
     let next = 0;
     let h = 0;
-    const slots = keys.length + holes.length;
-    for (let slot = 0; slot < slots; slot++) {
+    for (let slot = 0; slot < keys.length + holes.length; slot++) {
       if (h < holes.length && holes[h] === slot) {
         m.keys.push(null);
-        if (valued) m.vals.push(undefined);
         h++;
       } else {
-        const k = keys[next] as string;
+        const k = keys[next++] as string;
         m.index.set(k, slot);
         m.keys.push(k);
-        if (valued) m.vals.push(vals[next]);
-        next++;
       }
       m.seqs.push(m.nextSeq++);
     }
